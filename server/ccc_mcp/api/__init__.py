@@ -1,0 +1,1 @@
+"""The CCC OpenAPI client. Knows nothing of MCP: it signs, sends, retries and maps errors."""

@@ -1,0 +1,76 @@
+"""MCPServer assembly: tools, the lifespan that owns the one CCC client, and the transports."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mcp.server.mcpserver import MCPServer
+
+from ccc_mcp import __version__
+from ccc_mcp.api.client import CccClient, RetryPolicy, Timeouts, endpoint_for
+from ccc_mcp.api.credentials import CredentialsProvider, resolve_credentials
+from ccc_mcp.config import Settings
+from ccc_mcp.tools.call_control import build_tool
+from ccc_mcp.tools.unmute_call import UNMUTE_CALL
+
+if TYPE_CHECKING:
+    import httpx
+
+SERVER_NAME = "ccc-mcp-server"
+INSTRUCTIONS = (
+    "Controls live calls in Alibaba Cloud Contact Center (CCC). Agents are named name@instance; a call "
+    "is a job id with channels. Every tool result has ok, request_id, call_context, user_context and, on "
+    "failure, error with a code, whether retrying can help, and a hint on what to do next."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """What the tools share for the life of the process: settings and the one pooled CCC client."""
+
+    settings: Settings
+    client: CccClient
+
+
+def make_client(
+    settings: Settings,
+    credentials: CredentialsProvider | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CccClient:
+    return CccClient(
+        endpoint=endpoint_for(settings.region, settings.endpoint),
+        credentials=credentials or resolve_credentials(),
+        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout),
+        retry=RetryPolicy(max_attempts=settings.max_attempts, deadline=settings.deadline),
+        transport=transport,
+    )
+
+
+def build_server(
+    settings: Settings,
+    *,
+    credentials: CredentialsProvider | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> MCPServer[AppState]:
+    """The MCP server. `credentials` and `transport` exist for the simulator mode and for tests."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        client = make_client(settings, credentials, transport)
+        try:
+            yield AppState(settings=settings, client=client)
+        finally:
+            await client.aclose()
+
+    return MCPServer(
+        SERVER_NAME,
+        title="Alibaba Cloud Contact Center",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        tools=[build_tool(UNMUTE_CALL, settings)],
+        lifespan=lifespan,
+        log_level=settings.log_level,
+    )

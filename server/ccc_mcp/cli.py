@@ -1,0 +1,109 @@
+"""Command line: `ccc-mcp [serve]`, `ccc-mcp simulator`, `ccc-mcp demo`.
+
+Every option of `serve` is generated from the settings model, so `--help` always names the environment
+variable and default that the code really uses. Heavy imports (the MCP SDK, the simulator) happen inside
+the command that needs them, so `--help` and `--version` answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ccc_mcp import __version__
+
+_SERVE_FIELDS = (
+    "region", "endpoint", "instance_id", "allowed_instances", "device_id", "log_level",
+    "connect_timeout", "read_timeout", "deadline", "max_attempts",
+)  # fmt: skip
+
+
+def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+    from ccc_mcp.config import Settings
+
+    for name in _SERVE_FIELDS:
+        field = Settings.model_fields[name]
+        env = field.validation_alias
+        default = field.default if not isinstance(field.default, frozenset) else "any"
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            default=None,
+            metavar=name.upper(),
+            help=f"{field.description} Env {env}; default {default if default is not None else 'none'}.",
+        )
+
+
+def _serve_parser(parser: argparse.ArgumentParser) -> None:
+    _add_settings_options(parser)
+    parser.add_argument(
+        "--transport",
+        choices=("stdio", "http"),
+        default="stdio",
+        help="stdio (what desktop clients launch) or http (Streamable HTTP at /mcp). Default stdio.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address. Default 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8000, help="HTTP port. Default 8000.")
+    parser.add_argument(
+        "--simulator",
+        action="store_true",
+        help="Start the embedded CCC simulator on a free loopback port and use it with its demo "
+        "credentials (your own credentials are not read). No Alibaba account needed.",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ccc-mcp",
+        description="MCP server for Alibaba Cloud Contact Center (CCC). Without a command: serve over stdio.",
+    )
+    parser.add_argument("--version", action="version", version=f"ccc-mcp {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = commands.add_parser("serve", help="Serve MCP over stdio (default) or Streamable HTTP.")
+    _serve_parser(serve)
+    simulator = commands.add_parser("simulator", help="Run the CCC simulator alone, as an HTTP service.")
+    from ccc_mcp.simulator import add_simulator_arguments
+
+    add_simulator_arguments(simulator)
+    demo = commands.add_parser("demo", help="Show the server at work against the embedded simulator.")
+    demo.add_argument("--log-level", default="WARNING", help="Log level of the demo's server. Default WARNING.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    command = args.command or "serve"
+    if command == "serve" and args.command is None:
+        # Bare `ccc-mcp`: serve with every option at its default (environment still applies).
+        args = build_parser().parse_args(["serve"])
+    if command == "simulator":
+        from ccc_mcp.simulator import run_simulator
+
+        sys.exit(run_simulator(args))
+    if command == "demo":
+        from ccc_mcp.demo import run_demo
+
+        sys.exit(run_demo(args.log_level))
+    sys.exit(_serve(args))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from ccc_mcp.config import load_settings
+    from ccc_mcp.logging_setup import configure_logging
+
+    overrides: dict[str, Any] = {name: getattr(args, name) for name in _SERVE_FIELDS}
+    try:
+        settings = load_settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False, include_input=False):
+            where = ".".join(str(part) for part in error["loc"])
+            print(f"ccc-mcp: invalid setting {where}: {error['msg']}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    from ccc_mcp.serve import serve
+
+    return serve(settings, transport=args.transport, host=args.host, port=args.port, simulator=args.simulator)

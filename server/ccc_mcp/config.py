@@ -1,0 +1,115 @@
+"""Settings: one model, read from the environment, overridden by command-line flags.
+
+Everything an operator can set lives here, with its environment variable and default, so the docs and
+`--help` are generated from one source. Credentials are not here: they come from the official
+Alibaba Cloud chain (see `api/credentials.py`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+DEFAULT_DEVICE_ID = "ccc-mcp-server"
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and any loopback address (127.0.0.0/8, ::1)."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    """The server's configuration. Flags override the environment; the environment overrides defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True, validate_by_name=True)
+
+    region: str = Field("cn-shanghai", validation_alias="CCC_REGION", description="CCC region id.")
+    endpoint: str | None = Field(
+        None,
+        validation_alias="CCC_ENDPOINT",
+        description="Full base URL overriding the region's endpoint, e.g. http://127.0.0.1:9000 "
+        "(plain http only for loopback).",
+    )
+    instance_id: str | None = Field(
+        None,
+        validation_alias="CCC_INSTANCE_ID",
+        description="Instance used when a call omits instance_id (then instance_id is optional).",
+    )
+    allowed_instances: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(),
+        validation_alias="CCC_ALLOWED_INSTANCES",
+        description="Comma-separated allow-list; calls for any other instance are refused before any "
+        "request. Empty: any instance.",
+    )
+    device_id: str = Field(
+        DEFAULT_DEVICE_ID,
+        validation_alias="CCC_DEVICE_ID",
+        description="DeviceId sent when a call omits device_id.",
+    )
+    auth_token: SecretStr | None = Field(
+        None,
+        validation_alias="CCC_MCP_AUTH_TOKEN",
+        description="Bearer token clients must present on the HTTP transport.",
+    )
+    log_level: LogLevel = Field("INFO", validation_alias="CCC_MCP_LOG_LEVEL", description="Log level (stderr).")
+    connect_timeout: float = Field(
+        5.0, gt=0, validation_alias="CCC_CONNECT_TIMEOUT", description="Seconds to connect to CCC."
+    )
+    read_timeout: float = Field(
+        10.0, gt=0, validation_alias="CCC_READ_TIMEOUT", description="Seconds to wait for CCC's answer."
+    )
+    deadline: float = Field(
+        15.0,
+        gt=0,
+        validation_alias="CCC_DEADLINE",
+        description="Overall seconds for one tool call, retries and back-off included.",
+    )
+    max_attempts: int = Field(
+        3, ge=1, le=10, validation_alias="CCC_MAX_ATTEMPTS", description="Attempts per call (1 = no retry)."
+    )
+
+    @field_validator("allowed_instances", mode="before")
+    @classmethod
+    def _split_instances(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("instance_id", "endpoint", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "://" not in value:
+            value = f"https://{value}"
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"CCC_ENDPOINT must be an http(s) URL with a host, got {value!r}")
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            raise ValueError("CCC_ENDPOINT may use plain http only for a loopback host; use https")
+        return value.rstrip("/")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Environment plus explicit overrides (flags); `None` overrides are ignored so unset flags fall through."""
+    given: dict[str, Any] = {name: value for name, value in overrides.items() if value is not None}
+    return Settings(**given)

@@ -1,0 +1,111 @@
+"""`ccc-mcp demo`: the product at work in a few seconds, with no Alibaba account.
+
+It starts the embedded simulator, launches `ccc-mcp serve` as a subprocess over stdio (exactly as a
+desktop client would), connects the MCP SDK's client, lists the tool, unmutes the demo agent's call and
+shows the structured error for an agent who is not on a call. Output is for a person, on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+import anyio
+
+DEMO_INSTANCE = "ccc-demo"
+CALLS: list[tuple[str, dict[str, str]]] = [
+    ("Unmute the demo agent, who is on a call with a muted line",
+     {"instance_id": DEMO_INSTANCE, "user_id": "agent@ccc-demo"}),
+    ("Try an agent who is not on a call (a business error, returned as a structured result)",
+     {"instance_id": DEMO_INSTANCE, "user_id": "idle@ccc-demo"}),
+]  # fmt: skip
+
+
+def _say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def run_demo(log_level: str = "WARNING") -> int:
+    started = time.monotonic()
+    try:
+        anyio.run(_demo, log_level)
+    except Exception as exc:  # a demo must end with a readable line, not a traceback
+        _say(f"\nThe demo failed: {type(exc).__name__}: {exc}")
+        return 1
+    _say(f"\nDone in {time.monotonic() - started:.1f} s. Next: `ccc-mcp serve --simulator` to connect your own client.")
+    return 0
+
+
+async def _demo(log_level: str) -> None:
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    from ccc_mcp.simulator import running_simulator
+
+    _say("ccc-mcp demo: an MCP server for Alibaba Cloud Contact Center, against the embedded simulator\n")
+    async with running_simulator(host="127.0.0.1", port=0) as sim:
+        _say(f"1. CCC simulator listening at {sim.endpoint} (instance {DEMO_INSTANCE}, demo AccessKey)")
+        params = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "ccc_mcp", "serve", "--endpoint", sim.endpoint, "--log-level", log_level],
+            env=_server_environment(sim.access_key_id, sim.access_key_secret),
+        )
+        connect_started = time.monotonic()
+        async with Client(params) as client:
+            _say(f"2. Launched `ccc-mcp serve` over stdio and connected an MCP client "
+                 f"({(time.monotonic() - connect_started) * 1000:.0f} ms)")
+            tools = (await client.list_tools()).tools
+            _say("3. tools/list:")
+            for tool in tools:
+                _show_tool(tool)
+            for step, (title, arguments) in enumerate(CALLS, start=4):
+                _say(f"\n{step}. {title}:")
+                _say(f"   unmute_call({', '.join(f'{k}={v!r}' for k, v in arguments.items())})")
+                result = await client.call_tool("unmute_call", arguments)
+                _show_result(result.structured_content or {}, bool(result.is_error))
+
+
+def _server_environment(key_id: str, secret: str) -> dict[str, str]:
+    """The simulator's demo key for the child; nothing of the user's own Alibaba configuration."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("ALIBABA_CLOUD_", "CCC_"))}
+    env.update({
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": key_id,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret,
+        "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+    })
+    return env
+
+
+def _show_tool(tool: Any) -> None:
+    schema = tool.input_schema
+    required = set(schema.get("required", []))
+    names = ", ".join(f"{name}{'*' if name in required else ''}" for name in schema.get("properties", {}))
+    hints = tool.annotations
+    _say(f"   {tool.name} — {tool.title}; arguments: {names} (* required)")
+    if hints is not None:
+        _say(f"   annotations: read-only={hints.read_only_hint}, destructive={hints.destructive_hint}, "
+             f"idempotent={hints.idempotent_hint}, open-world={hints.open_world_hint}")
+
+
+def _show_result(out: dict[str, Any], is_error: bool) -> None:
+    if not is_error and out.get("ok"):
+        _say(f"   ok — request id {out.get('request_id')}")
+        call = out.get("call_context") or {}
+        _say(f"   call {call.get('job_id')} ({call.get('call_type')}), channels:")
+        for channel in call.get("channel_contexts", []):
+            who = channel.get("user_id") or f"customer {channel.get('destination') or channel.get('originator')}"
+            flags = channel.get("channel_flags") or "no flags (unmuted)"
+            _say(f"     - {who}: {channel.get('channel_state')}, {flags}")
+        user = out.get("user_context") or {}
+        _say(f"   agent {user.get('user_id')}: {user.get('user_state')}, extension {user.get('extension')}, "
+             f"work mode {user.get('work_mode')}")
+        return
+    error = out.get("error") or {}
+    retry = "yes" if error.get("retryable") else "no"
+    _say(f"   error {error.get('code')} (HTTP {error.get('http_status')}, retryable: {retry}, "
+         f"request id {out.get('request_id')})")
+    _say(f"   message: {error.get('message')}")
+    _say(f"   hint for the model: {error.get('hint')}")

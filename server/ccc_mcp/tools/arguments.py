@@ -1,0 +1,87 @@
+"""Validation of tool arguments into structured errors, before any request is sent.
+
+The SDK's own validation would answer bad input with raw pydantic text (echoing the values and a URL),
+so tools validate the raw `arguments` object themselves against a pydantic model: the same model that
+publishes the `inputSchema`, so schema and validation cannot drift. Every failure names the argument.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+from ccc_mcp.api.errors import describe
+from ccc_mcp.api.models import ErrorInfo
+
+MAX_ID_LENGTH = 256
+
+ArgumentsT = TypeVar("ArgumentsT", bound="ToolArguments")
+
+
+def _strip_surrounding_space(value: object) -> object:
+    """Models often add a stray space or newline around an id; inner whitespace is still refused."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _check_identifier(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("blank", "may not be null or blank")
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            raise PydanticCustomError(
+                "control_character", "contains a control character (U+{code:04X})", {"code": ord(char)}
+            )
+    return value
+
+
+Identifier = Annotated[
+    str,
+    BeforeValidator(_strip_surrounding_space),
+    Field(min_length=1, max_length=MAX_ID_LENGTH),
+    AfterValidator(_check_identifier),
+]
+"""A CCC id argument: a non-blank string of at most 256 characters with no control characters."""
+
+
+class ToolArguments(BaseModel):
+    """Base of every tool's arguments: strict strings (no coercion), unknown names refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def _describe_error(error: Any) -> ErrorInfo:
+    kind = error["type"]
+    name = ".".join(str(part) for part in error["loc"]) or "arguments"
+    absent = kind == "string_type" and error["input"] is None
+    if absent or kind in ("missing", "blank", "string_too_short", "too_short"):
+        return describe("Parameter.Blank", f"The parameter {name} may not be null or blank.", params=[name])
+    if kind == "string_type":
+        got = _json_type_name(error.get("input"))
+        message = f"The parameter {name} must be a string, not {got}."
+    elif kind in ("string_too_long", "too_long"):
+        message = f"The parameter {name} is longer than {MAX_ID_LENGTH} characters."
+    elif kind == "extra_forbidden":
+        message = f"Unknown argument {name}; this tool does not accept it."
+    elif kind == "control_character":
+        message = f"The parameter {name} {error['msg']}; ids never contain control characters."
+    else:
+        message = f"The parameter {name} is not valid: {error['msg']}."
+    return describe("Parameter.Invalid", message, params=[name])
+
+
+def _json_type_name(value: object) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "an array", dict: "an object"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def validate_arguments(model: type[ArgumentsT], raw: object) -> ArgumentsT | ErrorInfo:
+    """The validated arguments, or the first problem as a structured error (values never echoed)."""
+    if not isinstance(raw, dict):
+        return describe("Parameter.Invalid", "The arguments must be a JSON object.", params=["arguments"])
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        return _describe_error(exc.errors(include_url=False)[0])

@@ -1,0 +1,73 @@
+"""Credentials: static environment keys on the fast path, the official chain otherwise, and a clear
+Credentials.Missing when nothing is configured. Nothing here reaches the metadata service."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ccc_mcp.api.credentials import (
+    CredentialsMissingError,
+    DefaultChainCredentials,
+    StaticCredentials,
+    key_from_environment,
+    resolve_credentials,
+)
+
+
+def test_environment_keys_take_the_fast_path() -> None:
+    provider = resolve_credentials({"ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"})
+    assert isinstance(provider, StaticCredentials)
+    assert provider.source == "environment"
+
+
+async def test_sts_token_is_carried() -> None:
+    key = key_from_environment({
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s",
+        "ALIBABA_CLOUD_SECURITY_TOKEN": "tok",
+    })
+    assert key is not None
+    assert key.security_token == "tok"
+
+
+@pytest.mark.parametrize("env", [{}, {"ALIBABA_CLOUD_ACCESS_KEY_ID": "id"},
+                                 {"ALIBABA_CLOUD_ACCESS_KEY_ID": " ", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"}])
+def test_incomplete_environment_falls_back_to_the_chain(env: dict[str, str]) -> None:
+    assert isinstance(resolve_credentials(env), DefaultChainCredentials)
+
+
+def test_resolving_does_not_import_the_official_library() -> None:
+    before = "alibabacloud_credentials.client" in sys.modules
+    resolve_credentials({})
+    assert ("alibabacloud_credentials.client" in sys.modules) == before
+
+
+async def test_chain_with_nothing_configured_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+    with pytest.raises(CredentialsMissingError, match="ALIBABA_CLOUD_ACCESS_KEY_ID"):
+        await DefaultChainCredentials().get_key()
+
+
+def test_chain_reads_a_credentials_file(tmp_path: Path) -> None:
+    """The official library reads its environment at import time, so this runs in a fresh interpreter."""
+    ini = tmp_path / "credentials.ini"
+    ini.write_text("[default]\ntype = access_key\naccess_key_id = file-id\naccess_key_secret = file-secret\n")
+    env = {**os.environ, "HOME": str(tmp_path), "ALIBABA_CLOUD_CREDENTIALS_FILE": str(ini),
+           "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
+    script = (
+        "import asyncio\n"
+        "from ccc_mcp.api.credentials import DefaultChainCredentials\n"
+        "key = asyncio.run(DefaultChainCredentials().get_key())\n"
+        "print(key.access_key_id, repr(key))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("file-id ")
+    assert "file-secret" not in out.stdout

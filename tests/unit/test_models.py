@@ -1,0 +1,49 @@
+"""Context models read the API's PascalCase, speak snake_case, keep unknown fields, accept unseen states."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ccc_mcp.api.models import ApiEnvelope, CallControlData, CallControlResult
+
+SAMPLE = json.loads((Path(__file__).parents[1] / "data" / "unmutecall_sample.json").read_text())
+
+
+def test_sample_data_parses_into_snake_case() -> None:
+    data = CallControlData.model_validate(SAMPLE["Data"])
+    assert data.user_context is not None
+    assert data.user_context.user_state == "TALKING"
+    assert data.user_context.signed_skill_group_id_list == ["skillgroup1@ccc-test"]
+    assert data.user_context.outbound_scenario is False
+    assert data.call_context is not None
+    assert data.call_context.channel_contexts[0].timestamp == 1609138903315
+    dumped = data.model_dump()
+    assert "user_state" in dumped["user_context"]
+    assert "UserState" not in dumped["user_context"]
+
+
+def test_open_enumerations_and_unknown_fields() -> None:
+    data = CallControlData.model_validate(
+        {"UserContext": {"UserState": "HOLOGRAM", "WorkMode": "SPACE"}, "CallContext": {"Future": [1]}}
+    )
+    assert data.user_context is not None
+    assert data.user_context.user_state == "HOLOGRAM"
+    assert data.call_context is not None
+    assert data.call_context.model_dump()["Future"] == [1]
+
+
+def test_envelope_reads_ccc_and_gateway_bodies() -> None:
+    ccc = ApiEnvelope.model_validate(SAMPLE)
+    assert (ccc.code, ccc.http_status_code, ccc.request_id) == ("OK", 200, "EEEE671A-3E24-4A04-81E6-6C4F5B39DF75")
+    gateway = ApiEnvelope.model_validate(
+        {"RequestId": "R", "HostId": "h", "Code": "Forbidden.RAM", "Message": "m", "Recommend": "r",
+         "AccessDeniedDetail": {"AuthAction": "ccc:UnmuteCall"}}
+    )
+    assert gateway.code == "Forbidden.RAM"
+    assert gateway.access_denied_detail == {"AuthAction": "ccc:UnmuteCall"}
+
+
+def test_result_always_has_all_five_members() -> None:
+    dumped = CallControlResult(ok=False).model_dump(mode="json")
+    assert set(dumped) == {"ok", "request_id", "call_context", "user_context", "error"}
