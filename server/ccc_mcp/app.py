@@ -7,12 +7,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 
 from ccc_mcp import __version__
 from ccc_mcp.api.client import CccClient, RetryPolicy, Timeouts, endpoint_for
 from ccc_mcp.api.credentials import CredentialsProvider, resolve_credentials
+from ccc_mcp.audit import AuditLog
 from ccc_mcp.config import Settings
+from ccc_mcp.ratelimit import RateLimiter
 from ccc_mcp.tools.call_control import build_tool
 from ccc_mcp.tools.unmute_call import UNMUTE_CALL
 
@@ -33,6 +37,8 @@ class AppState:
 
     settings: Settings
     client: CccClient
+    limiter: RateLimiter | None
+    audit: AuditLog
 
 
 def make_client(
@@ -54,16 +60,23 @@ def build_server(
     *,
     credentials: CredentialsProvider | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    rate_limited: bool = False,
+    token_verifier: TokenVerifier | None = None,
+    auth: AuthSettings | None = None,
 ) -> MCPServer[AppState]:
-    """The MCP server. `credentials` and `transport` exist for the simulator mode and for tests."""
+    """The MCP server. `credentials` and `transport` exist for the simulator mode and for tests;
+    `rate_limited`, `token_verifier` and `auth` for the HTTP transport."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         client = make_client(settings, credentials, transport)
+        limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if rate_limited and settings.rate_limit else None
+        audit = AuditLog(settings.audit_log)
         try:
-            yield AppState(settings=settings, client=client)
+            yield AppState(settings=settings, client=client, limiter=limiter, audit=audit)
         finally:
             await client.aclose()
+            audit.close()
 
     return MCPServer(
         SERVER_NAME,
@@ -73,4 +86,6 @@ def build_server(
         tools=[build_tool(UNMUTE_CALL, settings)],
         lifespan=lifespan,
         log_level=settings.log_level,
+        token_verifier=token_verifier,
+        auth=auth,
     )

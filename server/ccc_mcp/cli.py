@@ -14,9 +14,12 @@ from typing import Any
 
 from ccc_mcp import __version__
 
+# Every setting but the HTTP bearer token, which stays in the environment (a flag would show in `ps`).
 _SERVE_FIELDS = (
     "region", "endpoint", "instance_id", "allowed_instances", "device_id", "log_level",
     "connect_timeout", "read_timeout", "deadline", "max_attempts",
+    "allowed_hosts", "allowed_origins", "jwks_url", "jwt_issuer", "resource_url", "required_scopes",
+    "rate_limit", "rate_burst", "max_body_bytes", "audit_log", "shutdown_grace",
 )  # fmt: skip
 
 
@@ -26,7 +29,7 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     for name in _SERVE_FIELDS:
         field = Settings.model_fields[name]
         env = field.validation_alias
-        default = field.default if not isinstance(field.default, frozenset) else "any"
+        default = field.default if not isinstance(field.default, frozenset) else None
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             dest=name,

@@ -11,7 +11,7 @@ import ipaddress
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -80,14 +80,73 @@ class Settings(BaseSettings):
         3, ge=1, le=10, validation_alias="CCC_MAX_ATTEMPTS", description="Attempts per call (1 = no retry)."
     )
 
-    @field_validator("allowed_instances", mode="before")
+    # --- HTTP transport -------------------------------------------------------------------------------
+    allowed_hosts: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(),
+        validation_alias="CCC_MCP_ALLOWED_HOSTS",
+        description="Extra Host header values the HTTP transport accepts (comma-separated, e.g. "
+        "mcp.example.com); loopback names are always accepted.",
+    )
+    allowed_origins: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(),
+        validation_alias="CCC_MCP_ALLOWED_ORIGINS",
+        description="Extra Origin values the HTTP transport accepts (comma-separated, e.g. "
+        "https://app.example.com); loopback origins are always accepted.",
+    )
+    jwks_url: str | None = Field(
+        None,
+        validation_alias="CCC_MCP_JWKS_URL",
+        description="OAuth mode: JWKS URL of the authorization server whose JWTs clients present.",
+    )
+    jwt_issuer: str | None = Field(
+        None, validation_alias="CCC_MCP_JWT_ISSUER", description="OAuth mode: the required JWT issuer (iss)."
+    )
+    resource_url: str | None = Field(
+        None,
+        validation_alias="CCC_MCP_RESOURCE_URL",
+        description="OAuth mode: this server's public MCP URL, e.g. https://mcp.example.com/mcp; JWTs must "
+        "name it as their audience.",
+    )
+    required_scopes: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(),
+        validation_alias="CCC_MCP_REQUIRED_SCOPES",
+        description="OAuth mode: scopes a token must carry (comma-separated).",
+    )
+    rate_limit: float = Field(
+        120.0,
+        ge=0,
+        validation_alias="CCC_MCP_RATE_LIMIT",
+        description="HTTP: tool calls per minute per client (token bucket); 0 disables. Not applied on stdio.",
+    )
+    rate_burst: int = Field(
+        20, ge=1, validation_alias="CCC_MCP_RATE_BURST", description="HTTP: calls a client may make at once."
+    )
+    max_body_bytes: int = Field(
+        65536,
+        ge=1024,
+        validation_alias="CCC_MCP_MAX_BODY_BYTES",
+        description="HTTP: largest request body accepted, in bytes.",
+    )
+    audit_log: str = Field(
+        "stderr",
+        validation_alias="CCC_MCP_AUDIT_LOG",
+        description="Where the audit log (one JSON line per mutating tool call) goes: stderr, off, or a file path.",
+    )
+    shutdown_grace: float = Field(
+        10.0,
+        ge=0,
+        validation_alias="CCC_MCP_SHUTDOWN_GRACE",
+        description="HTTP: seconds in-flight calls get to finish after SIGTERM.",
+    )
+
+    @field_validator("allowed_instances", "allowed_hosts", "allowed_origins", "required_scopes", mode="before")
     @classmethod
-    def _split_instances(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(part.strip() for part in value.split(",") if part.strip())
+            return frozenset(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
         return value
 
-    @field_validator("instance_id", "endpoint", mode="before")
+    @field_validator("instance_id", "endpoint", "jwks_url", "jwt_issuer", "resource_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -107,6 +166,22 @@ class Settings(BaseSettings):
         if parts.scheme == "http" and not is_loopback_host(parts.hostname):
             raise ValueError("CCC_ENDPOINT may use plain http only for a loopback host; use https")
         return value.rstrip("/")
+
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return self.jwks_url is not None
+
+    @model_validator(mode="after")
+    def _check_oauth(self) -> Settings:
+        oauth = {"CCC_MCP_JWKS_URL": self.jwks_url, "CCC_MCP_JWT_ISSUER": self.jwt_issuer,
+                 "CCC_MCP_RESOURCE_URL": self.resource_url}  # fmt: skip
+        missing = [name for name, value in oauth.items() if value is None]
+        if self.jwks_url is not None and missing:
+            raise ValueError(f"OAuth mode needs {', '.join(missing)} as well as CCC_MCP_JWKS_URL")
+        if self.jwks_url is not None and self.auth_token is not None:
+            raise ValueError("Set either CCC_MCP_AUTH_TOKEN or the OAuth settings (CCC_MCP_JWKS_URL ...), not both")
+        return self
 
 
 def load_settings(**overrides: Any) -> Settings:

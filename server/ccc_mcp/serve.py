@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack
 
 import anyio
 
-from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials
+from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials, resolve_credentials
 from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config import Settings, is_loopback_host
 
@@ -19,10 +19,10 @@ class ServeError(Exception):
 
 
 def serve(settings: Settings, *, transport: str, host: str, port: int, simulator: bool) -> int:
-    """Serve until the client disconnects (stdio) or the process is stopped (HTTP)."""
+    """Serve until the client disconnects (stdio) or the process is stopped (HTTP, SIGTERM or SIGINT)."""
     try:
         if transport == "http":
-            _check_http_binding(host)
+            check_http_binding(settings, host)
         anyio.run(_serve, settings, transport, host, port, simulator)
     except ServeError as exc:
         log.error("%s", exc)
@@ -32,38 +32,51 @@ def serve(settings: Settings, *, transport: str, host: str, port: int, simulator
     return 0
 
 
-def _check_http_binding(host: str) -> None:
-    if not is_loopback_host(host):
-        raise ServeError(
-            f"Refusing to serve HTTP on non-loopback address {host}: this tool changes live calls, and "
-            "this release authenticates HTTP clients on loopback only. Bind 127.0.0.1 and put an "
-            "authenticating reverse proxy in front."
-        )
+def check_http_binding(settings: Settings, host: str) -> None:
+    """A tool that changes live calls is never reachable off loopback without authentication."""
+    if is_loopback_host(host) or settings.auth_token is not None or settings.oauth_enabled:
+        return
+    raise ServeError(
+        f"Refusing to serve HTTP on non-loopback address {host} without authentication: anyone who can "
+        "reach the port could change live calls. Set CCC_MCP_AUTH_TOKEN (a bearer token clients must "
+        "present) or the OAuth settings (CCC_MCP_JWKS_URL, CCC_MCP_JWT_ISSUER, CCC_MCP_RESOURCE_URL), "
+        "or bind 127.0.0.1."
+    )
 
 
 async def _serve(settings: Settings, transport: str, host: str, port: int, simulator: bool) -> None:
-    from ccc_mcp.app import build_server
-
     async with AsyncExitStack() as stack:
-        credentials: CredentialsProvider | None = None
+        credentials: CredentialsProvider
         if simulator:
             settings, credentials = await _start_simulator(stack, settings)
-        server = build_server(settings, credentials=credentials)
+        else:
+            credentials = resolve_credentials()
         if transport == "stdio":
-            await server.run_stdio_async()
-            return
-        from mcp.server.transport_security import TransportSecuritySettings
+            from ccc_mcp.app import build_server
 
-        loopback = ["127.0.0.1", "localhost", "[::1]"]
-        security = TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=[f"{name}:{port}" for name in loopback] + loopback,
-            allowed_origins=[f"http://{name}:{port}" for name in loopback],
-        )
-        log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp", host, port)
-        await server.run_streamable_http_async(
-            host=host, port=port, stateless_http=True, json_response=True, transport_security=security
-        )
+            await build_server(settings, credentials=credentials).run_stdio_async()
+            return
+        await _serve_http(settings, credentials, host, port)
+
+
+async def _serve_http(settings: Settings, credentials: CredentialsProvider, host: str, port: int) -> None:
+    import uvicorn
+
+    from ccc_mcp.http.app import build_http_app
+
+    app = build_http_app(settings, credentials)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
+    )
+    mode = "OAuth" if settings.oauth_enabled else "bearer token" if settings.auth_token else "no authentication"
+    log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, mode)
+    await uvicorn.Server(config).serve()
 
 
 async def _start_simulator(stack: AsyncExitStack, settings: Settings) -> tuple[Settings, CredentialsProvider]:

@@ -22,6 +22,9 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 
 from ccc_mcp.api.client import ApiResult, CccClient
+from ccc_mcp.audit import AuditLog
+from ccc_mcp.caller import Caller, identify
+from ccc_mcp.ratelimit import RateLimiter
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import CallControlData, CallControlResult, ErrorInfo
 from ccc_mcp.config import Settings
@@ -63,6 +66,8 @@ class AppContext(Protocol):
 
     settings: Settings
     client: CccClient
+    limiter: RateLimiter | None
+    audit: AuditLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,32 +148,81 @@ def to_tool_result(result: CallControlResult) -> CallToolResult:
 
 async def run_call_control(
     spec: CallControlSpec, app: AppContext, raw_arguments: object
-) -> tuple[CallControlResult, dict[str, Any]]:
-    """Validate, apply policy, call CCC, map the answer. Returns the result and what to log."""
+) -> tuple[CallControlResult, CallFacts]:
+    """Validate, apply policy, call CCC, map the answer. Returns the result and what to log and audit."""
     args = validate_arguments(spec.arguments, raw_arguments)
     if isinstance(args, ErrorInfo):
-        return CallControlResult(ok=False, error=args), {"attempts": 0}
+        return CallControlResult(ok=False, error=args), CallFacts()
+    facts = CallFacts(instance=args.instance_id, user=args.user_id, job=args.job_id, channel=args.channel_id)
     instance = _refusal(app.settings, args)
     if isinstance(instance, ErrorInfo):
-        return CallControlResult(ok=False, error=instance), {"attempts": 0, "instance": args.instance_id}
+        return CallControlResult(ok=False, error=instance), facts
+    facts.instance = instance
     outcome = await app.client.call(spec.action, _query(args, app.settings, instance))
-    fields = {"attempts": outcome.attempts, "instance": instance, "user": args.user_id}
-    return _from_api(outcome), fields
+    facts.attempts = outcome.attempts
+    return _from_api(outcome), facts
 
 
-def _log_call(spec: CallControlSpec, result: CallControlResult, fields: dict[str, Any], started: float) -> None:
+def _throttled(limiter: RateLimiter, key: str) -> CallControlResult:
+    wait = limiter.retry_after(key)
+    error = describe(
+        "Throttling",
+        f"Too many calls from this client: the limit is {limiter.rate * 60:g} per minute "
+        f"with bursts of {limiter.burst:g}.",
+        http_status=429,
+    )
+    error.hint = f"This server is limiting your calls. Wait {wait:.1f} s before calling again."
+    return CallControlResult(ok=False, error=error)
+
+
+@dataclass(slots=True)
+class CallFacts:
+    """What a call was about and how it went, for the log line and the audit record."""
+
+    instance: str | None = None
+    user: str | None = None
+    job: str | None = None
+    channel: str | None = None
+    attempts: int = 0
+
+
+def _log_call(spec: CallControlSpec, result: CallControlResult, facts: CallFacts, latency_ms: float) -> None:
     if not log.isEnabledFor(logging.INFO):
         return
     log.info(
         "action=%s instance=%s user=%s outcome=%s request_id=%s attempts=%s latency_ms=%.1f",
         spec.action,
-        fields.get("instance"),
-        fields.get("user"),
-        "OK" if result.error is None else result.error.code,
+        facts.instance,
+        facts.user,
+        _outcome(result),
         result.request_id,
-        fields["attempts"],
-        (time.monotonic() - started) * 1000,
+        facts.attempts,
+        latency_ms,
     )
+
+
+def _outcome(result: CallControlResult) -> str:
+    return "OK" if result.error is None else result.error.code
+
+
+async def guarded_call(spec: CallControlSpec, app: AppContext, caller: Caller, raw_arguments: object) -> CallToolResult:
+    """One tool call as the server runs it: rate limit, the call itself, the log line, the audit record."""
+    started = time.monotonic()
+    if app.limiter is not None and not app.limiter.allow(caller.key):
+        result, facts = _throttled(app.limiter, caller.key), CallFacts()
+    else:
+        result, facts = await run_call_control(spec, app, raw_arguments)
+    latency_ms = (time.monotonic() - started) * 1000
+    _log_call(spec, result, facts, latency_ms)
+    app.audit.record(
+        tool=spec.name,
+        caller=str(caller),
+        arguments={"instance": facts.instance, "user": facts.user, "job": facts.job, "channel": facts.channel},
+        outcome=_outcome(result),
+        request_id=result.request_id,
+        latency_ms=latency_ms,
+    )
+    return to_tool_result(result)
 
 
 class _RawArgumentsTool(Tool):
@@ -190,11 +244,8 @@ def build_tool(spec: CallControlSpec, settings: Settings) -> Tool:
     """An MCP tool for `spec`; `settings` decide the published schema (default instance)."""
 
     async def handle(arguments: dict[str, Any], ctx: Context) -> CallToolResult:
-        started = time.monotonic()
         app = cast(AppContext, ctx.request_context.lifespan_context)
-        result, fields = await run_call_control(spec, app, arguments)
-        _log_call(spec, result, fields, started)
-        return to_tool_result(result)
+        return await guarded_call(spec, app, identify(ctx.request_context), arguments)
 
     handler: Callable[[dict[str, Any], Context], Awaitable[CallToolResult]] = handle
     return _RawArgumentsTool(

@@ -1,0 +1,80 @@
+"""Serving an ASGI app with uvicorn inside an event loop someone else owns.
+
+The simulator, `serve --simulator`, the demo and the tests all run an HTTP service as a guest: in the
+caller's loop, on a pre-bound socket (so port 0 means "any free port" and the port is known before the
+first request), without installing signal handlers or reconfiguring logging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Generator
+from typing import Literal
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket bound to host:port (port 0 = a free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class GuestServer(uvicorn.Server):
+    """uvicorn without signal handling: the host process owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    app: ASGIApp,
+    sock: socket.socket,
+    *,
+    lifespan: Literal["on", "off"] = "off",
+    graceful_seconds: float = 2,
+    name: str = "asgi",
+) -> AsyncIterator[tuple[str, int]]:
+    """Serve `app` on an already bound socket in the running loop until the block exits; yields (host, port)."""
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(
+        app,
+        http="h11",
+        lifespan=lifespan,
+        access_log=False,
+        log_config=None,  # a guest does not reconfigure its host's logging
+        server_header=False,
+        timeout_graceful_shutdown=max(1, round(graceful_seconds)),
+    )
+    server = GuestServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]), name=f"{name}:{port}")
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # start-up failed: raise its error
+                raise RuntimeError(f"{name} stopped while starting")
+            await asyncio.sleep(0.002)
+        yield host, port
+    finally:
+        server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=graceful_seconds + 3)
+        except TimeoutError:
+            server.force_exit = True
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        finally:
+            sock.close()

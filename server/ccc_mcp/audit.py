@@ -1,0 +1,57 @@
+"""The audit log: one JSON line per mutating tool call, for whoever must answer "who unmuted that?".
+
+It records the caller, what was asked and what happened — never a secret or a token. It goes to its own
+logger (`ccc_mcp.audit`) with its own handler, so it can be a file apart from the operational log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+AUDIT_LOGGER = "ccc_mcp.audit"
+
+
+class AuditLog:
+    """Writes audit records; `off` makes `record` a no-op."""
+
+    def __init__(self, destination: str = "stderr") -> None:
+        self._logger = logging.getLogger(AUDIT_LOGGER)
+        self.enabled = destination.lower() != "off"
+        if self.enabled and not self._logger.handlers:
+            handler: logging.Handler
+            if destination.lower() == "stderr":
+                handler = logging.StreamHandler(sys.stderr)
+            else:
+                handler = logging.FileHandler(destination, encoding="utf-8")
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            self._logger.addHandler(handler)
+            self._logger.setLevel(logging.INFO)
+            self._logger.propagate = False
+
+    def record(self, *, tool: str, caller: str, arguments: dict[str, Any], outcome: str,
+               request_id: str | None, latency_ms: float) -> None:
+        if not self.enabled:
+            return
+        entry = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "event": "tool_call",
+            "tool": tool,
+            "caller": caller,
+            "instance": arguments.get("instance"),
+            "user": arguments.get("user"),
+            "job": arguments.get("job"),
+            "channel": arguments.get("channel"),
+            "outcome": outcome,
+            "request_id": request_id,
+            "latency_ms": round(latency_ms, 1),
+        }
+        self._logger.info("%s", json.dumps(entry, ensure_ascii=False))
+
+    def close(self) -> None:
+        for handler in list(self._logger.handlers):
+            handler.close()
+            self._logger.removeHandler(handler)

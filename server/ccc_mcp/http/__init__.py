@@ -1,0 +1,1 @@
+"""The Streamable HTTP transport: security (hosts, origins, authentication), health, and serving."""

@@ -1,0 +1,104 @@
+"""Scale-out proof: two `ccc-mcp` HTTP replicas behind nginx round-robin on loopback. Stateless serving
+means any replica can answer any request, so one client's calls succeed across both, in both eras."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+
+from ccc_mcp.simulator import Simulator
+from tests.e2e.conftest import free_port
+
+pytestmark = pytest.mark.e2e
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+if NGINX is None and os.environ.get("CI") != "true":
+    pytest.skip("nginx is not installed (.ci/run installs it)", allow_module_level=True)
+
+CONFIG = """
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {dir}/access.log;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    upstream ccc_mcp {{ server 127.0.0.1:{a}; server 127.0.0.1:{b}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://ccc_mcp;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host:$server_port;
+            proxy_buffering off;
+        }}
+    }}
+}}
+"""
+
+
+@pytest.fixture
+def nginx(tmp_path: Path) -> Iterator[Callable[[int, int], str]]:
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(a: int, b: int) -> str:
+        assert NGINX is not None, "nginx is required in CI"
+        port = free_port()
+        (tmp_path / "nginx.conf").write_text(CONFIG.format(dir=tmp_path, a=a, b=b, port=port))
+        process = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    return base
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError(f"nginx did not start: {process.stderr.read() if process.stderr else ''}")
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _served(audit: Path) -> int:
+    return len(audit.read_text().splitlines()) if audit.exists() else 0
+
+
+async def test_one_client_across_two_replicas_in_both_eras(
+    simulator: Simulator, http_process: Callable[..., Any], nginx: Callable[[int, int], str], tmp_path: Path,
+    protocol_mode: str,
+) -> None:
+    audits = [tmp_path / "replica-a.jsonl", tmp_path / "replica-b.jsonl"]
+    bases = [http_process(simulator, CCC_MCP_AUDIT_LOG=str(audit))[0] for audit in audits]
+    front = nginx(*(int(base.rsplit(":", 1)[1]) for base in bases))
+    async with Client(f"{front}/mcp", mode=protocol_mode) as client:
+        [tool] = (await client.list_tools()).tools
+        assert tool.name == "unmute_call"
+        for _ in range(6):
+            result = await client.call_tool("unmute_call", {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"})
+            assert not result.is_error, result.structured_content
+    served = [_served(audit) for audit in audits]
+    assert sum(served) == 6
+    assert all(count >= 1 for count in served), f"both replicas answered calls: {served}"
+    for audit in audits:
+        for line in audit.read_text().splitlines():
+            assert json.loads(line)["outcome"] == "OK"
