@@ -70,7 +70,8 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         client = make_client(settings, credentials, transport)
-        limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if rate_limited and settings.rate_limit else None
+        limiting = rate_limited and settings.rate_limit > 0
+        limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if limiting else None
         audit = AuditLog(settings.audit_log)
         try:
             yield AppState(settings=settings, client=client, limiter=limiter, audit=audit)

@@ -7,27 +7,17 @@ Alibaba Cloud chain (see `api/credentials.py`).
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from ccc_mcp.net import is_loopback_host
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 DEFAULT_DEVICE_ID = "ccc-mcp-server"
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for localhost and any loopback address (127.0.0.0/8, ::1)."""
-    name = host.strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 class Settings(BaseSettings):

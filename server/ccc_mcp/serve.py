@@ -9,7 +9,8 @@ import anyio
 
 from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials, resolve_credentials
 from ccc_mcp.api.signing import SigningKey
-from ccc_mcp.config import Settings, is_loopback_host
+from ccc_mcp.config import Settings
+from ccc_mcp.net import is_loopback_host
 
 log = logging.getLogger(__name__)
 

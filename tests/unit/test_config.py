@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from ccc_mcp.config import DEFAULT_DEVICE_ID, is_loopback_host, load_settings
+from ccc_mcp.config import DEFAULT_DEVICE_ID, load_settings
+from ccc_mcp.net import is_loopback_host
 
 
 def test_defaults() -> None:

@@ -38,8 +38,10 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
 def _oauth(settings: Settings) -> tuple[JwtVerifier | None, AuthSettings | None]:
     if not settings.oauth_enabled:
         return None, None
-    assert settings.jwks_url and settings.jwt_issuer and settings.resource_url  # checked by Settings
-    verifier = JwtVerifier(jwks_url=settings.jwks_url, issuer=settings.jwt_issuer, audience=settings.resource_url)
+    jwks_url, issuer, resource = settings.jwks_url, settings.jwt_issuer, settings.resource_url
+    if jwks_url is None or issuer is None or resource is None:  # Settings refuses this; keeps types narrow
+        raise ValueError("OAuth mode needs CCC_MCP_JWKS_URL, CCC_MCP_JWT_ISSUER and CCC_MCP_RESOURCE_URL")
+    verifier = JwtVerifier(jwks_url=jwks_url, issuer=issuer, audience=resource)
     # Validated from strings so a path-less issuer keeps its exact form (RFC 8414 compares it verbatim).
     auth = AuthSettings.model_validate({
         "issuer_url": settings.jwt_issuer,

@@ -22,12 +22,12 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 
 from ccc_mcp.api.client import ApiResult, CccClient
-from ccc_mcp.audit import AuditLog
-from ccc_mcp.caller import Caller, identify
-from ccc_mcp.ratelimit import RateLimiter
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import CallControlData, CallControlResult, ErrorInfo
+from ccc_mcp.audit import AuditLog
+from ccc_mcp.caller import Caller, identify
 from ccc_mcp.config import Settings
+from ccc_mcp.ratelimit import RateLimiter
 from ccc_mcp.tools.arguments import Identifier, ToolArguments, validate_arguments
 
 log = logging.getLogger("ccc_mcp.calls")

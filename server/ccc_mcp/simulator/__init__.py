@@ -1,0 +1,64 @@
+"""The embedded CCC simulator: a loopback HTTP service that speaks the CCC OpenAPI wire.
+
+Importing this package is free: the names below load their modules (and starlette/uvicorn) on first
+use, so the MCP server's start-up never pays for a simulator it does not run.
+
+    from ccc_mcp.simulator import running_simulator
+    async with running_simulator() as sim:      # default scenario, free loopback port
+        sim.endpoint, sim.access_key_id, sim.access_key_secret, sim.state, sim.faults
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ccc_mcp.simulator.cli import add_simulator_arguments, run_simulator
+    from ccc_mcp.simulator.faults import FaultError, FaultInjector, FaultRule, load_faults
+    from ccc_mcp.simulator.runner import Simulator, running_simulator, simulator_in_thread
+    from ccc_mcp.simulator.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+    from ccc_mcp.simulator.state import SimulatorState
+
+_EXPORTS = {
+    "Simulator": "runner",
+    "running_simulator": "runner",
+    "simulator_in_thread": "runner",
+    "add_simulator_arguments": "cli",
+    "run_simulator": "cli",
+    "Scenario": "scenario",
+    "ScenarioError": "scenario",
+    "default_scenario": "scenario",
+    "load_scenario": "scenario",
+    "FaultError": "faults",
+    "FaultInjector": "faults",
+    "FaultRule": "faults",
+    "load_faults": "faults",
+    "SimulatorState": "state",
+}
+
+__all__ = [
+    "FaultError",
+    "FaultInjector",
+    "FaultRule",
+    "Scenario",
+    "ScenarioError",
+    "Simulator",
+    "SimulatorState",
+    "add_simulator_arguments",
+    "default_scenario",
+    "load_faults",
+    "load_scenario",
+    "run_simulator",
+    "running_simulator",
+    "simulator_in_thread",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

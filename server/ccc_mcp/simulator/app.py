@@ -1,0 +1,293 @@
+"""The simulator as an ASGI app: the CCC wire on `/`, and an optional admin API under `/_admin/`.
+
+One request on the wire goes: fault plan (latency, replacement answers) -> path, action and version
+-> authentication -> the action -> envelope -> post-action faults (truncate, trickle, drop).
+Faults come before authentication because they model the network and the gateway, which misbehave
+whatever the request; they therefore never consume a nonce.
+
+The admin API is plain JSON, off unless enabled, refuses non-loopback clients, and takes no CCC signing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from ccc_mcp.simulator.actions import (
+    ACTIONS,
+    API_VERSION,
+    ccc_error_envelope,
+    gateway_error_body,
+    new_request_id,
+    success_envelope,
+)
+from ccc_mcp.simulator.auth import SignedRequest, Verifier
+from ccc_mcp.simulator.errors import CccError, GatewayError
+from ccc_mcp.simulator.faults import (
+    DisconnectFault,
+    FaultError,
+    FaultInjector,
+    TrickleFault,
+    TruncatedFault,
+    parse_rules,
+)
+from ccc_mcp.simulator.responses import (
+    TRANSPORT_KEY,
+    DroppedConnection,
+    TrickleResponse,
+    TruncatedResponse,
+    fault_response,
+    json_response,
+    transport_of,
+)
+from ccc_mcp.simulator.scenario import Scenario, ScenarioError, build_state, parse_scenario
+from ccc_mcp.simulator.state import SimulatorState
+
+request_log = logging.getLogger("ccc_mcp.simulator.requests")
+log = logging.getLogger("ccc_mcp.simulator")
+
+ADMIN_PREFIX = "/_admin/"
+_SECRET_PARAMS = frozenset({"signature", "securitytoken", "accesskeyid", "accesskeysecret", "bearertoken"})
+
+
+@dataclass(slots=True)
+class WireRequest:
+    """One request on the CCC wire as the handlers see it; `code` records how it ended, for the log."""
+
+    scope: Scope
+    headers: dict[str, str]
+    query: dict[str, str]
+    params: dict[str, str]
+    body: bytes
+    action: str | None
+    request_id: str
+    code: str = "-"
+
+    @property
+    def host_id(self) -> str:
+        return self.headers.get("host", "ccc.simulator")
+
+
+def _printable(value: str, limit: int = 80) -> str:
+    """Log-safe: no control characters (no forged log lines), bounded length."""
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in value)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _log_request(wire: WireRequest, status: int, started: float) -> None:
+    """One line per request: action, params (never secrets), outcome code, status, milliseconds."""
+    if not request_log.isEnabledFor(logging.INFO):
+        return
+    shown = " ".join(
+        f"{_printable(k, 40)}={_printable(v)}" for k, v in sorted(wire.params.items())
+        if k.lower() not in _SECRET_PARAMS
+    )
+    request_log.info("%s %s -> %s %s %.1fms", _printable(wire.action or "-", 60), shown or "-",
+                     wire.code, status or "-", (time.perf_counter() - started) * 1000)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """Lower-cased header names; the first occurrence of a repeated header wins."""
+    out: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        out.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
+    return out
+
+
+def _is_loopback_client(scope: Scope) -> bool:
+    client = scope.get("client")
+    if not client:
+        return False
+    try:
+        return ipaddress.ip_address(str(client[0])).is_loopback
+    except ValueError:
+        return False
+
+
+class SimulatorApp:
+    """The ASGI callable. Holds the live state, the fault rules and the verifier it answers from."""
+
+    def __init__(
+        self,
+        *,
+        scenario: Scenario,
+        state: SimulatorState,
+        faults: FaultInjector,
+        verifier: Verifier,
+        admin: bool = False,
+    ) -> None:
+        self.scenario = scenario
+        self.state = state
+        self.faults = faults
+        self.verifier = verifier
+        self.admin_enabled = admin
+        self._admin = self._admin_app()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self._admin(scope, receive, send)
+            return
+        scope[TRANSPORT_KEY] = transport_of(send)
+        if scope["path"].startswith(ADMIN_PREFIX) and self.admin_enabled:
+            await self._admin(scope, receive, send)
+            return
+        await self._wire(scope, receive, send)
+
+    # -- the CCC wire -----------------------------------------------------------------------------
+
+    async def _wire(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        headers = _headers(scope)
+        query = dict(parse_qsl(scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True))
+        body = await Request(scope, receive).body()
+        params = dict(query)
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        action = headers.get("x-acs-action") or params.get("Action")
+        wire = WireRequest(scope, headers, query, params, body, action, new_request_id())
+        status = 0
+        try:
+            response = await self._answer(wire)
+            status = 0 if isinstance(response, DroppedConnection) else response.status_code
+            await response(scope, receive, send)
+        finally:
+            _log_request(wire, status, started)
+
+    async def _answer(self, wire: WireRequest) -> Response:
+        """The response for one wire request, faults included."""
+        plan = self.faults.plan(wire.action)
+        if plan.latency_ms:
+            await asyncio.sleep(plan.latency_ms / 1000)
+        fault = plan.fault
+        if isinstance(fault, DisconnectFault) and not fault.after_action:
+            wire.code = "fault:disconnect"
+            return DroppedConnection()
+        if fault is not None and not isinstance(fault, DisconnectFault | TruncatedFault | TrickleFault):
+            wire.code = f"fault:{fault.kind}"
+            return fault_response(fault, wire.request_id, wire.host_id)
+        response = self._api_response(wire)
+        if fault is not None:
+            wire.code += f" (fault:{fault.kind})"
+        if isinstance(fault, DisconnectFault):
+            return DroppedConnection()
+        if isinstance(fault, TruncatedFault):
+            return TruncatedResponse(response, fault)
+        if isinstance(fault, TrickleFault):
+            return TrickleResponse(response, fault)
+        return response
+
+    def _api_response(self, wire: WireRequest) -> Response:
+        """Gateway checks, then the action: the answer CCC itself would give."""
+        request_id = wire.request_id
+        try:
+            handler = ACTIONS.get(wire.action or "") if wire.scope["path"] == "/" else None
+            if handler is None:
+                raise GatewayError("InvalidAction.NotFound")
+            if (wire.headers.get("x-acs-version") or wire.params.get("Version")) != API_VERSION:
+                raise GatewayError("InvalidVersion")
+            credential = self.verifier.verify(
+                SignedRequest(wire.scope["method"], wire.scope["path"], wire.query, wire.headers, wire.body)
+            )
+            data = handler(self.state, wire.params, credential)
+        except GatewayError as exc:
+            wire.code = exc.code
+            return json_response(gateway_error_body(request_id, wire.host_id, exc), exc.status, request_id)
+        except CccError as exc:
+            wire.code = exc.code
+            return json_response(ccc_error_envelope(request_id, exc), exc.status, request_id)
+        except Exception:
+            log.exception("simulator failed on %s", wire.action)
+            wire.code = "InternalError"
+            error = GatewayError("InternalError")
+            return json_response(gateway_error_body(request_id, wire.host_id, error), error.status, request_id)
+        wire.code = "OK"
+        return json_response(success_envelope(request_id, data), 200, request_id)
+
+    # -- the admin API ----------------------------------------------------------------------------
+
+    def _admin_app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/_admin/state", self._admin_state, methods=["GET"]),
+            Route("/_admin/reset", self._admin_reset, methods=["POST"]),
+            Route("/_admin/faults", self._admin_faults, methods=["GET", "POST", "DELETE"]),
+            Route("/_admin/scenario", self._admin_scenario, methods=["GET", "PUT"]),
+        ])
+
+    @staticmethod
+    def _admin_refusal(request: Request) -> Response | None:
+        if not _is_loopback_client(request.scope):
+            return JSONResponse({"error": "the admin API only answers loopback clients"}, status_code=403)
+        if "authorization" in request.headers:
+            return JSONResponse(
+                {"error": "the admin API takes no CCC signature; send no Authorization header"},
+                status_code=400,
+            )
+        return None
+
+    @staticmethod
+    async def _json_body(request: Request) -> Any:
+        raw = await request.body()
+        return json.loads(raw) if raw.strip() else None
+
+    async def _admin_state(self, request: Request) -> Response:
+        return self._admin_refusal(request) or JSONResponse(self.state.snapshot())
+
+    async def _admin_reset(self, request: Request) -> Response:
+        """Back to the scenario's initial state; the nonce memory is forgotten too (faults are kept)."""
+        refusal = self._admin_refusal(request)
+        if refusal is not None:
+            return refusal
+        self.reset()
+        return JSONResponse({"reset": True, "scenario": self.scenario.name})
+
+    async def _admin_faults(self, request: Request) -> Response:
+        refusal = self._admin_refusal(request)
+        if refusal is not None:
+            return refusal
+        if request.method == "DELETE":
+            return JSONResponse({"cleared": self.faults.clear()})
+        if request.method == "POST":
+            try:
+                data = await self._json_body(request)
+                if isinstance(data, dict) and isinstance(data.get("seed"), int):
+                    self.faults.reseed(data["seed"])
+                self.faults.add(*parse_rules(data, "posted fault rules"))
+            except (json.JSONDecodeError, FaultError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            return JSONResponse({"rules": self.faults.describe()}, status_code=201)
+        return JSONResponse({"rules": self.faults.describe()})
+
+    async def _admin_scenario(self, request: Request) -> Response:
+        """GET the scenario in force; PUT a new one (validated) and start over from it."""
+        refusal = self._admin_refusal(request)
+        if refusal is not None:
+            return refusal
+        if request.method == "PUT":
+            try:
+                scenario = parse_scenario(await self._json_body(request), "The posted scenario")
+            except json.JSONDecodeError as exc:
+                return JSONResponse({"error": f"The posted scenario is not valid JSON: {exc}"}, status_code=400)
+            except ScenarioError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            self.scenario = scenario
+            self.reset()
+        return JSONResponse(self.scenario.model_dump(mode="json", exclude={"credentials"}))
+
+    def reset(self) -> None:
+        """Rebuild the live state from the scenario, in place, and forget every nonce."""
+        self.state.replace_with(build_state(self.scenario))
+        self.verifier.nonces.clear()
+

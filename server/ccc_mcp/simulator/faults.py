@@ -1,0 +1,213 @@
+"""Fault injection: rules that make the simulator misbehave the way real networks and gateways do.
+
+A rule says *what* goes wrong (its `kind`), *for which action* (`action`, default every action) and *how
+often*: the next `times` matching requests, and/or each with `probability` (drawn from a seeded RNG, so a
+run is reproducible). A rule with neither applies to every matching request until cleared.
+
+Kinds:
+- `latency`     wait `ms` before handling (adds to any other fault);
+- `error`       answer `status` with `code`, in the gateway's body (`style: gateway`) or CCC's envelope
+                (`style: ccc`, with `params`), optionally with `x-acs-retry-after`;
+- `throttle`    `Throttling.User` (or another `code`) with status 400 or 429, optional `retry_after`;
+- `disconnect`  close the connection without answering (`after_action: true` applies the action first:
+                the outcome is unknown to the client);
+- `malformed`   a body that is not the JSON envelope: `html`, `text`, `empty` or `garbage`;
+- `truncated`   the real answer cut to `keep` of its length, with a matching Content-Length or one that
+                `lie`s (then the connection is closed mid-body);
+- `trickle`     the real answer sent `chunk_bytes` at a time every `interval_ms`.
+
+This module is pure (rules and selection); `responses.py` turns a chosen rule into bytes on the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from ccc_mcp.simulator.validation import describe_validation_error
+
+
+class FaultError(ValueError):
+    """A fault rule or fault file that cannot be used; one paragraph naming the bad field."""
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: str | None = Field(None, description="Action name, e.g. UnmuteCall; omitted or '*' = every action.")
+    times: int | None = Field(None, ge=1, description="Apply to the next N matching requests, then expire.")
+    probability: float | None = Field(None, ge=0.0, le=1.0, description="Chance per matching request.")
+
+    def matches(self, action: str | None) -> bool:
+        return self.action in (None, "*") or self.action == action
+
+
+class LatencyFault(_Rule):
+    kind: Literal["latency"]
+    ms: int = Field(ge=0, le=600_000)
+
+
+class ErrorFault(_Rule):
+    kind: Literal["error"]
+    status: int = Field(500, ge=400, le=599)
+    code: str = "InternalError"
+    message: str | None = Field(None, description="Defaults to the code's catalogue message.")
+    style: Literal["gateway", "ccc"] = "gateway"
+    params: list[str] = Field(default_factory=list, description="CCC style only: the message's fill values.")
+    retry_after: int | None = Field(None, ge=0, description="Seconds, sent as x-acs-retry-after.")
+
+
+class ThrottleFault(_Rule):
+    kind: Literal["throttle"]
+    status: Literal[400, 429] = 400
+    code: str = "Throttling.User"
+    retry_after: int | None = Field(None, ge=0, description="Seconds, sent as x-acs-retry-after.")
+
+
+class DisconnectFault(_Rule):
+    kind: Literal["disconnect"]
+    after_action: bool = Field(False, description="Apply the action, then drop the connection.")
+
+
+class MalformedFault(_Rule):
+    kind: Literal["malformed"]
+    body: Literal["html", "text", "empty", "garbage"] = "html"
+    status: int = Field(200, ge=100, le=599)
+
+
+class TruncatedFault(_Rule):
+    kind: Literal["truncated"]
+    keep: float = Field(0.5, gt=0.0, lt=1.0, description="Fraction of the real body that is sent.")
+    content_length: Literal["match", "lie"] = "match"
+
+
+class TrickleFault(_Rule):
+    kind: Literal["trickle"]
+    chunk_bytes: int = Field(64, ge=1)
+    interval_ms: int = Field(50, ge=0, le=60_000)
+
+
+FaultRule = Annotated[
+    LatencyFault | ErrorFault | ThrottleFault | DisconnectFault | MalformedFault | TruncatedFault | TrickleFault,
+    Field(discriminator="kind"),
+]
+_KINDS = (LatencyFault, ErrorFault, ThrottleFault, DisconnectFault, MalformedFault, TruncatedFault, TrickleFault)
+_RULES: TypeAdapter[list[FaultRule]] = TypeAdapter(list[FaultRule])
+
+# Kinds that rewrite the real answer rather than replacing it.
+POST_ACTION_KINDS = ("truncated", "trickle")
+
+
+def parse_rules(data: Any, source: str = "fault rules") -> list[FaultRule]:
+    """One rule, a list of rules, or `{"rules": [...]}`; raises FaultError naming the bad field."""
+    if isinstance(data, Mapping) and "rules" in data:
+        data = data["rules"]
+    if isinstance(data, Mapping):
+        data = [data]
+    try:
+        return _RULES.validate_python(data)
+    except ValidationError as exc:
+        raise FaultError(f"{source} are not valid: {describe_validation_error(exc)}.") from None
+
+
+def load_faults(path: str | Path) -> tuple[list[FaultRule], int | None]:
+    """Read a fault file: a list of rules, or `{"seed": 7, "rules": [...]}`. Returns (rules, seed)."""
+    source = f"Fault file {str(path)!r}"
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FaultError(f"{source} cannot be read: {exc}.") from None
+    except json.JSONDecodeError as exc:
+        raise FaultError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") \
+            from None
+    seed = data.get("seed") if isinstance(data, dict) else None
+    if seed is not None and not isinstance(seed, int):
+        raise FaultError(f"{source} is not valid: seed: must be an integer (got {json.dumps(seed)[:60]}).")
+    return parse_rules(data, f"{source}'s rules"), seed
+
+
+@dataclass(slots=True)
+class _Active:
+    rule: FaultRule
+    remaining: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FaultPlan:
+    """What to do to one request: wait `latency_ms`, then apply `fault` (None = answer normally)."""
+
+    latency_ms: int = 0
+    fault: FaultRule | None = None
+
+
+class FaultInjector:
+    """The live list of rules. Thread-safe: tests add and clear rules while the server runs."""
+
+    def __init__(self, rules: Iterable[FaultRule | Mapping[str, Any]] = (), seed: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._active: list[_Active] = []
+        self._seed = seed
+        self._rng = random.Random(seed)  # noqa: S311 - deterministic fault schedule, not security
+        self.add(*rules)
+
+    def add(self, *rules: FaultRule | Mapping[str, Any]) -> list[FaultRule]:
+        """Append rules (models or plain dicts, validated); returns the validated rules."""
+        parsed: list[FaultRule] = []
+        for rule in rules:
+            parsed.extend([rule] if isinstance(rule, _KINDS) else parse_rules(rule))
+        with self._lock:
+            self._active.extend(_Active(rule, rule.times) for rule in parsed)
+        return parsed
+
+    def clear(self) -> int:
+        """Remove every rule; returns how many were active."""
+        with self._lock:
+            count = len(self._active)
+            self._active.clear()
+            return count
+
+    def reseed(self, seed: int) -> None:
+        with self._lock:
+            self._seed = seed
+            self._rng = random.Random(seed)  # noqa: S311
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The active rules with what remains of each (`remaining` null = unlimited)."""
+        with self._lock:
+            return [{**a.rule.model_dump(exclude_none=True), "remaining": a.remaining} for a in self._active]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._active)
+
+    def plan(self, action: str | None) -> FaultPlan:
+        """Decide the faults of one request: all matching latency rules add up; the first other rule wins.
+
+        A rule only counts (and uses up one of its `times`) when its probability draw succeeds.
+        """
+        with self._lock:
+            if not self._active:
+                return FaultPlan()
+            latency = 0
+            chosen: FaultRule | None = None
+            for active in self._active:
+                rule = active.rule
+                if not rule.matches(action) or (chosen is not None and rule.kind != "latency"):
+                    continue
+                if rule.probability is not None and self._rng.random() >= rule.probability:
+                    continue
+                if isinstance(rule, LatencyFault):
+                    latency += rule.ms
+                else:
+                    chosen = rule
+                if active.remaining is not None:
+                    active.remaining -= 1
+            self._active = [a for a in self._active if a.remaining is None or a.remaining > 0]
+            return FaultPlan(latency, chosen)

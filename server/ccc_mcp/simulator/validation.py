@@ -1,0 +1,37 @@
+"""Turning pydantic validation errors into one readable sentence that names the bad field.
+
+Scenario and fault files are written by hand; their errors must say *where* (`instances[0].agents[2]
+.state`) and *what*, in one paragraph, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+
+def json_path(loc: Sequence[int | str]) -> str:
+    """('instances', 0, 'agents', 1, 'state') -> 'instances[0].agents[1].state'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 5) -> str:
+    """`path: problem (got value)` for the first `limit` errors, joined with `; `."""
+    errors = exc.errors()
+    parts: list[str] = []
+    for err in errors[:limit]:
+        message = str(err["msg"]).removeprefix("Value error, ")
+        where = json_path(err["loc"])
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) or got is None else f" (got {json.dumps(got)[:60]})"
+        parts.append(f"{where}: {message}{shown}" if where else message)
+    more = len(errors) - len(parts)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

@@ -1,0 +1,173 @@
+"""Starting and stopping: in the current loop, in a thread, and as the `ccc-mcp simulator` service."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ccc_mcp.simulator import (
+    ScenarioError,
+    add_simulator_arguments,
+    run_simulator,
+    running_simulator,
+    simulator_in_thread,
+)
+
+from .helpers import Remote, call
+
+SERVER_DIR = str(Path(__file__).resolve().parents[2] / "server")
+
+
+def child_env() -> dict[str, str]:
+    env = {**os.environ, "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (SERVER_DIR, env.get("PYTHONPATH")) if p)
+    return env
+
+
+async def test_running_simulator_listens_on_a_free_loopback_port(client: httpx.AsyncClient) -> None:
+    async with running_simulator(port=0) as sim:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", sim.endpoint)
+        assert sim.port > 0
+        assert (sim.access_key_id, sim.access_key_secret) == ("sim-access-key-id", "sim-access-key-secret")
+        assert (await call(client, sim)).status_code == 200
+    with pytest.raises(httpx.ConnectError):  # stopped means stopped
+        await client.post(sim.endpoint)
+
+
+async def test_a_bad_scenario_file_fails_before_listening(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"credentials": []}')
+    with pytest.raises(ScenarioError, match="credentials"):
+        async with running_simulator(scenario=path):
+            pass
+
+
+def test_thread_variant_and_a_taken_port() -> None:
+    with simulator_in_thread() as sim:
+        unsigned = httpx.post(sim.endpoint, headers={"x-acs-action": "UnmuteCall", "x-acs-version": "2020-07-01"})
+        assert (unsigned.status_code, unsigned.json()["Code"]) == (400, "IncompleteSignature")
+        with pytest.raises(OSError, match="in use"), simulator_in_thread(port=sim.port):
+            pass
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ccc-mcp simulator")
+    add_simulator_arguments(p)
+    return p
+
+
+def test_every_option_names_its_environment_variable() -> None:
+    text = " ".join(parser().format_help().split())
+    for env in ("CCC_SIM_HOST", "CCC_SIM_PORT", "CCC_SIM_SCENARIO", "CCC_SIM_FAULTS", "CCC_SIM_ADMIN",
+                "CCC_SIM_ALLOW_REMOTE", "CCC_SIM_LOG_LEVEL", "CCC_SIM_SEED"):
+        assert env in text
+
+
+def test_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = parser().parse_args([])
+    assert (args.host, args.port, args.admin, args.scenario) == ("127.0.0.1", 9000, False, None)
+    monkeypatch.setenv("CCC_SIM_PORT", "9100")
+    monkeypatch.setenv("CCC_SIM_ADMIN", "1")
+    args = parser().parse_args([])
+    assert (args.port, args.admin) == (9100, True)
+    assert parser().parse_args(["--port", "9200"]).port == 9200  # flags override the environment
+
+
+def test_a_non_loopback_host_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_simulator(parser().parse_args(["--host", "0.0.0.0"])) == 2
+    assert "--allow-remote" in capsys.readouterr().err
+
+
+def test_a_bad_scenario_is_one_readable_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"credentials": [{"access_key_id": "a"}]}')
+    assert run_simulator(parser().parse_args(["--scenario", str(path), "--port", "0"])) == 2
+    err = capsys.readouterr().err
+    assert "credentials[0].access_key_secret: Field required" in err
+    assert "Traceback" not in err
+
+
+class StderrReader:
+    """Collects a child's stderr lines in a thread, so the test can wait for a pattern with a timeout."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        assert proc.stderr is not None
+        stream = proc.stderr
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream: Iterable[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+
+    def until(self, pattern: str, timeout: float = 15) -> str:
+        seen = ""
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, seen):
+            try:
+                seen += self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"{pattern!r} not seen in stderr:\n{seen}") from None
+        return seen
+
+
+def test_the_service_prints_a_banner_logs_requests_and_stops_on_sigterm() -> None:
+    script = (
+        "import argparse, sys\n"
+        "from ccc_mcp.simulator import add_simulator_arguments, run_simulator\n"
+        "p = argparse.ArgumentParser(); add_simulator_arguments(p)\n"
+        "sys.exit(run_simulator(p.parse_args(sys.argv[1:])))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, "--port", "0", "--log-level", "info"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
+    )
+    try:
+        stderr = StderrReader(proc)
+        banner = stderr.until(r"Press Ctrl\+C")
+        assert "sim-access-key-id" in banner
+        assert "sim-access-key-secret" in banner
+        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
+        assert found is not None
+        remote = Remote(found.group(1))
+
+        async def one_call() -> int:
+            async with httpx.AsyncClient() as http:
+                query = {"InstanceId": "ccc-demo", "UserId": "idle@ccc-demo", "SecurityToken": "never-logged"}
+                return (await call(http, remote, "UnmuteCall", query)).status_code
+
+        assert asyncio.run(one_call()) == 400
+        line = stderr.until(r"UnmuteCall .* -> InvalidOperation\.UserState 400")
+        assert "InstanceId=ccc-demo UserId=idle@ccc-demo" in line
+        assert "never-logged" not in line
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert proc.stdout is not None
+        assert proc.stdout.read() == ""  # stdout stays clean
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_importing_the_package_does_not_load_the_server_stack() -> None:
+    code = (
+        "import sys, ccc_mcp, ccc_mcp.simulator\n"
+        "from ccc_mcp.simulator import add_simulator_arguments\n"
+        "loaded = [m for m in ('uvicorn', 'starlette', 'pydantic') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env=child_env())
