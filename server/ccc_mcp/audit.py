@@ -1,7 +1,9 @@
 """The audit log: one JSON line per mutating tool call, for whoever must answer "who unmuted that?".
 
-It records the caller, what was asked and what happened — never a secret or a token. It goes to its own
-logger (`ccc_mcp.audit`) with its own handler, so it can be a file apart from the operational log.
+It records the caller, what was asked and what happened — never a secret or a token. Each AuditLog has its
+own logger (named `ccc_mcp.audit`, but outside the logging tree) and handler, so the audit trail can be a
+file apart from the operational log, and two servers in one process (tests, embedding) never share or
+steal each other's destination.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ class AuditLog:
     """Writes audit records; `off` makes `record` a no-op."""
 
     def __init__(self, destination: str = "stderr") -> None:
-        self._logger = logging.getLogger(AUDIT_LOGGER)
+        self._logger = logging.Logger(AUDIT_LOGGER, logging.INFO)  # not getLogger: this instance's alone
+        self._logger.propagate = False
         self.enabled = destination.lower() != "off"
-        if self.enabled and not self._logger.handlers:
+        if self.enabled:
             handler: logging.Handler
             if destination.lower() == "stderr":
                 handler = logging.StreamHandler(sys.stderr)
@@ -29,8 +32,6 @@ class AuditLog:
                 handler = logging.FileHandler(destination, encoding="utf-8")
             handler.setFormatter(logging.Formatter("%(message)s"))
             self._logger.addHandler(handler)
-            self._logger.setLevel(logging.INFO)
-            self._logger.propagate = False
 
     def record(self, *, tool: str, caller: str, arguments: dict[str, Any], outcome: str,
                request_id: str | None, latency_ms: float) -> None:

@@ -75,6 +75,7 @@ def _server_environment(key_id: str, secret: str) -> dict[str, str]:
         "ALIBABA_CLOUD_ACCESS_KEY_ID": key_id,
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret,
         "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+        "CCC_MCP_AUDIT_LOG": "off",  # the demo's own output shows every call already
     })
     return env
 

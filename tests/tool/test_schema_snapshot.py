@@ -42,8 +42,11 @@ def test_snapshot_has_the_fixed_public_names() -> None:
     assert snapshot["name"] == "unmute_call"
     assert snapshot["title"] == "Unmute call"
     assert snapshot["annotations"] == {
-        "title": "Unmute call", "readOnlyHint": False, "destructiveHint": False,
-        "idempotentHint": True, "openWorldHint": True,
+        "title": "Unmute call",
+        "readOnlyHint": False,
+        "destructiveHint": False,
+        "idempotentHint": True,
+        "openWorldHint": True,
     }
     assert set(snapshot["inputSchema"]["properties"]) == {"instance_id", "user_id", "device_id", "job_id", "channel_id"}
     for name, prop in snapshot["inputSchema"]["properties"].items():

@@ -9,9 +9,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from mcp import Client
 from mcp_types import CallToolResult
 
-from tests.fakes import CANARY_SECRET, SAMPLE_RESPONSE, FakeCcc, ccc_error, gateway_error
+from ccc_mcp.api.signing import SigningKey
+from ccc_mcp.app import build_server
+from ccc_mcp.config import load_settings
+from tests.fakes import CANARY_SECRET, FAKE_ENDPOINT, SAMPLE_RESPONSE, FakeCcc, ccc_error, gateway_error
 
 ARGS = {"instance_id": "ccc-test", "user_id": "agent@ccc-test"}
 
@@ -36,6 +40,7 @@ def _assert_conforms(result: CallToolResult, output_schema: dict[str, Any] | Non
 
 # --- success ---------------------------------------------------------------------------------------------
 
+
 async def test_sample_response_is_mapped_field_by_field(
     make_client: Callable[..., Any], fake_ccc: FakeCcc, protocol_mode: str
 ) -> None:
@@ -48,23 +53,42 @@ async def test_sample_response_is_mapped_field_by_field(
     data = SAMPLE_RESPONSE["Data"]
     call_ctx, wire_call = out["call_context"], data["CallContext"]
     assert (call_ctx["call_type"], call_ctx["instance_id"], call_ctx["job_id"]) == (
-        wire_call["CallType"], wire_call["InstanceId"], wire_call["JobId"]
+        wire_call["CallType"],
+        wire_call["InstanceId"],
+        wire_call["JobId"],
     )
     [channel] = call_ctx["channel_contexts"]
     [wire_channel] = wire_call["ChannelContexts"]
     pairs = {
-        "index": "Index", "channel_id": "ChannelId", "channel_state": "ChannelState",
-        "channel_flags": "ChannelFlags", "call_type": "CallType", "job_id": "JobId", "user_id": "UserId",
-        "user_extension": "UserExtension", "skill_group_id": "SkillGroupId", "originator": "Originator",
-        "destination": "Destination", "release_initiator": "ReleaseInitiator",
-        "release_reason": "ReleaseReason", "timestamp": "Timestamp",
+        "index": "Index",
+        "channel_id": "ChannelId",
+        "channel_state": "ChannelState",
+        "channel_flags": "ChannelFlags",
+        "call_type": "CallType",
+        "job_id": "JobId",
+        "user_id": "UserId",
+        "user_extension": "UserExtension",
+        "skill_group_id": "SkillGroupId",
+        "originator": "Originator",
+        "destination": "Destination",
+        "release_initiator": "ReleaseInitiator",
+        "release_reason": "ReleaseReason",
+        "timestamp": "Timestamp",
     }
     assert {ours: channel[ours] for ours in pairs} == {ours: wire_channel[theirs] for ours, theirs in pairs.items()}
     user, wire_user = out["user_context"], data["UserContext"]
     user_pairs = {
-        "user_id": "UserId", "user_state": "UserState", "instance_id": "InstanceId", "job_id": "JobId",
-        "device_id": "DeviceId", "extension": "Extension", "mobile": "Mobile", "work_mode": "WorkMode",
-        "break_code": "BreakCode", "heartbeat": "Heartbeat", "outbound_scenario": "OutboundScenario",
+        "user_id": "UserId",
+        "user_state": "UserState",
+        "instance_id": "InstanceId",
+        "job_id": "JobId",
+        "device_id": "DeviceId",
+        "extension": "Extension",
+        "mobile": "Mobile",
+        "work_mode": "WorkMode",
+        "break_code": "BreakCode",
+        "heartbeat": "Heartbeat",
+        "outbound_scenario": "OutboundScenario",
         "signed_skill_group_id_list": "SignedSkillGroupIdList",
     }
     assert {ours: user[ours] for ours in user_pairs} == {ours: wire_user[t] for ours, t in user_pairs.items()}
@@ -77,7 +101,10 @@ async def test_optional_ids_are_sent_as_given(make_client: Callable[..., Any], f
     args = {**ARGS, "device_id": "dev-1", "job_id": "job-9", "channel_id": "ch:user:1->2:3:job-9"}
     await call(make_client, "auto", args)
     assert fake_ccc.seen[0].query == {
-        "InstanceId": "ccc-test", "UserId": "agent@ccc-test", "DeviceId": "dev-1", "JobId": "job-9",
+        "InstanceId": "ccc-test",
+        "UserId": "agent@ccc-test",
+        "DeviceId": "dev-1",
+        "JobId": "job-9",
         "ChannelId": "ch:user:1->2:3:job-9",
     }
 
@@ -102,12 +129,20 @@ async def test_unknown_states_and_fields_do_not_break_parsing(
 
 PAGE_ERRORS = [
     (400, "Parameter.Blank", "The parameter UserId may not be null or blank.", ["UserId"], False),
-    (400, "InvalidOperation.ChannelState",
-     "The operation is not allowed. Channel stats (EARLY) does not meet expectations (ANSWERED).",
-     ["EARLY", "ANSWERED"], False),
-    (400, "InvalidOperation.UserState",
-     "The operation is not allowed. User state (READY) does not meet expectations (TALKING).",
-     ["READY", "TALKING"], False),
+    (
+        400,
+        "InvalidOperation.ChannelState",
+        "The operation is not allowed. Channel stats (EARLY) does not meet expectations (ANSWERED).",
+        ["EARLY", "ANSWERED"],
+        False,
+    ),
+    (
+        400,
+        "InvalidOperation.UserState",
+        "The operation is not allowed. User state (READY) does not meet expectations (TALKING).",
+        ["READY", "TALKING"],
+        False,
+    ),
     (404, "NotExists.ChannelId", "The specified channel ch-x does not exist in call job-1.", ["ch-x", "job-1"], False),
     (404, "NotExists.InstanceId", "The specified instance ccc-x does not exist.", ["ccc-x"], False),
     (404, "NotExists.JobId", "The call job-x does not exist.", ["job-x"], False),
@@ -115,11 +150,18 @@ PAGE_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("status", "code", "message", "params", "retryable"), PAGE_ERRORS,
-                         ids=[e[1] for e in PAGE_ERRORS])
+@pytest.mark.parametrize(
+    ("status", "code", "message", "params", "retryable"), PAGE_ERRORS, ids=[e[1] for e in PAGE_ERRORS]
+)
 async def test_each_api_page_error_is_returned_structured(
-    make_client: Callable[..., Any], fake_ccc: FakeCcc, protocol_mode: str,
-    status: int, code: str, message: str, params: list[str], retryable: bool,
+    make_client: Callable[..., Any],
+    fake_ccc: FakeCcc,
+    protocol_mode: str,
+    status: int,
+    code: str,
+    message: str,
+    params: list[str],
+    retryable: bool,
 ) -> None:
     fake_ccc.answer(ccc_error(status, code, message, params))
     result = await call(make_client, protocol_mode, ARGS, max_attempts=1)
@@ -148,9 +190,15 @@ async def test_user_state_hint_names_the_state(make_client: Callable[..., Any], 
 
 @pytest.mark.parametrize(
     ("code", "status", "retryable"),
-    [("SignatureDoesNotMatch", 400, False), ("InvalidAccessKeyId.NotFound", 404, False),
-     ("Forbidden.RAM", 403, False), ("Throttling.User", 400, True), ("ServiceUnavailable", 503, True),
-     ("SomethingNew.Unheard", 409, False), ("SomethingNew.Broken", 502, True)],
+    [
+        ("SignatureDoesNotMatch", 400, False),
+        ("InvalidAccessKeyId.NotFound", 404, False),
+        ("Forbidden.RAM", 403, False),
+        ("Throttling.User", 400, True),
+        ("ServiceUnavailable", 503, True),
+        ("SomethingNew.Unheard", 409, False),
+        ("SomethingNew.Broken", 502, True),
+    ],
 )
 async def test_gateway_and_unknown_codes_map_sensibly(
     make_client: Callable[..., Any], fake_ccc: FakeCcc, code: str, status: int, retryable: bool
@@ -192,13 +240,20 @@ BAD_INPUTS = [
     ({"instance_id": "ccc-test", "user_id": True}, "Parameter.Invalid", "user_id"),
     ({**ARGS, "device_id": 1.5}, "Parameter.Invalid", "device_id"),
     ({**ARGS, "userId": "x"}, "Parameter.Invalid", "userId"),
+    ({**ARGS, "": "x"}, "Parameter.Invalid", ""),
+    ({"instance_id": "ccc-test", "user_id": "agent\ud800"}, "Parameter.Invalid", "user_id"),  # lone surrogate
+    ({"instance_id": "ccc-test", "user_id": "a\u200bb"}, "Parameter.Invalid", "user_id"),  # zero-width space
 ]
 
 
 @pytest.mark.parametrize(("arguments", "code", "argument"), BAD_INPUTS)
 async def test_bad_input_is_refused_before_any_request(
-    make_client: Callable[..., Any], fake_ccc: FakeCcc, protocol_mode: str,
-    arguments: dict[str, Any], code: str, argument: str,
+    make_client: Callable[..., Any],
+    fake_ccc: FakeCcc,
+    protocol_mode: str,
+    arguments: dict[str, Any],
+    code: str,
+    argument: str,
 ) -> None:
     result = await call(make_client, protocol_mode, arguments)
     assert result.is_error
@@ -208,6 +263,7 @@ async def test_bad_input_is_refused_before_any_request(
     assert out["error"]["code"] == code
     assert out["error"]["params"] == [argument]
     assert argument in out["error"]["message"]
+    assert "{" not in out["error"]["message"], "no unfilled template"
     assert out["error"]["retryable"] is False
     assert "pydantic" not in result.content[0].text  # type: ignore[union-attr]
     assert fake_ccc.seen == [], "no request is sent for bad input"
@@ -219,7 +275,53 @@ async def test_surrounding_whitespace_is_trimmed(make_client: Callable[..., Any]
     assert fake_ccc.seen[0].query["InstanceId"] == "ccc-test"
 
 
+async def test_control_character_is_named_by_code_point(make_client: Callable[..., Any]) -> None:
+    result = await call(make_client, "auto", {"instance_id": "ccc-test", "user_id": "agent\x1b[0m"})
+    assert result.structured_content is not None
+    assert "control character (U+001B)" in result.structured_content["error"]["message"]
+
+
+async def test_unknown_argument_name_is_quoted_and_shortened(make_client: Callable[..., Any]) -> None:
+    result = await call(make_client, "auto", {**ARGS, "x" * 500: 1})
+    assert result.structured_content is not None
+    message = result.structured_content["error"]["message"]
+    assert message.startswith('Unknown argument "xxxx')
+    assert len(message) < 150
+
+
+# --- a bug of ours still answers in shape ---------------------------------------------------------------
+
+
+class BrokenCredentials:
+    """A credentials source with a bug: it raises what nothing expects."""
+
+    source = "broken"
+
+    async def get_key(self) -> SigningKey:
+        raise RuntimeError(f"boom {CANARY_SECRET}")
+
+
+async def test_unexpected_exception_is_a_structured_error_without_its_text(
+    fake_ccc: FakeCcc, caplog: pytest.LogCaptureFixture, protocol_mode: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = load_settings(endpoint=FAKE_ENDPOINT)
+    server = build_server(settings, credentials=BrokenCredentials(), transport=fake_ccc.transport())
+    async with Client(server, mode=protocol_mode) as client:
+        result = await client.call_tool("unmute_call", ARGS)
+        _assert_conforms(result, (await client.list_tools()).tools[0].output_schema)
+    out = result.structured_content
+    assert out is not None
+    assert out["error"]["code"] == "Server.Internal"
+    assert out["error"]["retryable"] is False
+    assert "RuntimeError" in out["error"]["message"]
+    assert CANARY_SECRET not in result.model_dump_json() + caplog.text
+    assert any("outcome=Server.Internal" in r.getMessage() for r in caplog.records)
+    assert "Traceback" not in caplog.text
+
+
 # --- configuration: default instance, allow-list, device id ------------------------------------------------
+
 
 async def test_default_instance_is_used_when_omitted(make_client: Callable[..., Any], fake_ccc: FakeCcc) -> None:
     result = await call(make_client, "auto", {"user_id": "agent@ccc-test"}, instance_id="ccc-default")
@@ -235,8 +337,12 @@ async def test_explicit_instance_beats_the_default(make_client: Callable[..., An
 async def test_instance_outside_the_allow_list_is_refused_before_any_request(
     make_client: Callable[..., Any], fake_ccc: FakeCcc, protocol_mode: str
 ) -> None:
-    result = await call(make_client, protocol_mode, {"instance_id": "ccc-other", "user_id": "a@b"},
-                        allowed_instances="ccc-test,ccc-prod")
+    result = await call(
+        make_client,
+        protocol_mode,
+        {"instance_id": "ccc-other", "user_id": "a@b"},
+        allowed_instances="ccc-test,ccc-prod",
+    )
     error = result.structured_content["error"]  # type: ignore[index]
     assert error["code"] == "Forbidden.Instance"
     assert error["params"] == ["ccc-other"]
@@ -275,6 +381,7 @@ async def test_instance_id_is_required_in_the_schema_only_without_a_default(
 
 # --- secrets ------------------------------------------------------------------------------------------------
 
+
 async def test_canary_secret_never_appears_in_results_or_logs(
     make_client: Callable[..., Any], fake_ccc: FakeCcc, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -283,7 +390,9 @@ async def test_canary_secret_never_appears_in_results_or_logs(
     caplog.set_level(logging.DEBUG)
     fake_ccc.answer(
         gateway_error(400, "SignatureDoesNotMatch"),
-        httpx.ConnectError("refused"), httpx.ConnectError("refused"), httpx.ConnectError("refused"),
+        httpx.ConnectError("refused"),
+        httpx.ConnectError("refused"),
+        httpx.ConnectError("refused"),
         httpx.Response(502, content=b"<html>oops</html>"),
     )
     texts: list[str] = []

@@ -156,6 +156,10 @@ _LOCAL: dict[str, ErrorSpec] = {
         None, True, "CCC's answer could not be read (empty, truncated or not JSON). The action is safe "
         "to repeat; retry once."
     ),
+    "Server.Internal": ErrorSpec(
+        500, False, "The MCP server failed unexpectedly on its own side (a bug, logged for the operator); "
+        "whether CCC was reached is unknown. Do not retry the same call; tell the user."
+    ),
 }
 
 CATALOGUE: dict[str, ErrorSpec] = {**_API_PAGE, **_GATEWAY, **_LOCAL}

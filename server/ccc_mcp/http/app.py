@@ -17,6 +17,7 @@ from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
 from ccc_mcp.app import AppState, build_server
 from ccc_mcp.config import Settings
 from ccc_mcp.http.auth import JwtVerifier, StaticBearerAuth
+from ccc_mcp.http.cancellation import CancelOnGiveUp
 
 if TYPE_CHECKING:
     import httpx
@@ -93,6 +94,7 @@ def build_http_app(
         max_request_body_size=settings.max_body_bytes,
         transport_security=transport_security(settings),
     )
+    app = CancelOnGiveUp(app, settings.max_body_bytes)
     if settings.auth_token is not None:
         app = StaticBearerAuth(app, settings.auth_token.get_secret_value(), protected_prefix=MCP_PATH)
     return app

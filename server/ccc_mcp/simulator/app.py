@@ -15,7 +15,8 @@ import ipaddress
 import json
 import logging
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -116,6 +117,33 @@ def _is_loopback_client(scope: Scope) -> bool:
         return False
 
 
+@dataclass
+class RequestStats:
+    """What reached the wire, for tests that must count attempts or see a client hang up.
+
+    `received` counts requests as they arrive; `outcomes` counts each one's final code when it is done
+    (`OK`, an error code, `fault:<kind>`, `client:hung-up`), which for a slow answer is later.
+    """
+
+    received: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def clear(self) -> None:
+        self.received = 0
+        self.outcomes.clear()
+
+
+async def _hung_up_within(receive: Receive, seconds: float) -> bool:
+    """Wait `seconds` (injected latency), or less if the client disconnects meanwhile: True if it did."""
+    try:
+        async with asyncio.timeout(seconds):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        return False
+    return True
+
+
 class SimulatorApp:
     """The ASGI callable. Holds the live state, the fault rules and the verifier it answers from."""
 
@@ -133,6 +161,7 @@ class SimulatorApp:
         self.faults = faults
         self.verifier = verifier
         self.admin_enabled = admin
+        self.stats = RequestStats()
         self._admin = self._admin_app()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -158,19 +187,25 @@ class SimulatorApp:
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         action = headers.get("x-acs-action") or params.get("Action")
         wire = WireRequest(scope, headers, query, params, body, action, new_request_id())
+        self.stats.received += 1
         status = 0
         try:
-            response = await self._answer(wire)
+            response = await self._answer(wire, receive)
+            if response is None:  # the client hung up while the request waited
+                return
             status = 0 if isinstance(response, DroppedConnection) else response.status_code
             await response(scope, receive, send)
         finally:
+            self.stats.outcomes[wire.code] += 1
             _log_request(wire, status, started)
 
-    async def _answer(self, wire: WireRequest) -> Response:
-        """The response for one wire request, faults included."""
+    async def _answer(self, wire: WireRequest, receive: Receive) -> Response | None:
+        """The response for one wire request, faults included; None if the client hung up first."""
         plan = self.faults.plan(wire.action)
-        if plan.latency_ms:
-            await asyncio.sleep(plan.latency_ms / 1000)
+        if plan.latency_ms and await _hung_up_within(receive, plan.latency_ms / 1000):
+            # Like a gateway whose client leaves before the back end is called: nothing is applied.
+            wire.code = "client:hung-up"
+            return None
         fault = plan.fault
         if isinstance(fault, DisconnectFault) and not fault.after_action:
             wire.code = "fault:disconnect"

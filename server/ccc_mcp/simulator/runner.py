@@ -20,7 +20,7 @@ from typing import Any
 
 from ccc_mcp.asgi import bind_socket
 from ccc_mcp.asgi import serving as serve_asgi
-from ccc_mcp.simulator.app import SimulatorApp
+from ccc_mcp.simulator.app import RequestStats, SimulatorApp
 from ccc_mcp.simulator.auth import Verifier
 from ccc_mcp.simulator.faults import FaultInjector, FaultRule
 from ccc_mcp.simulator.scenario import Scenario, build_state, default_scenario, load_scenario
@@ -69,6 +69,11 @@ class Simulator:
     @property
     def access_key_secret(self) -> str:
         return self.scenario.credentials[0].access_key_secret
+
+    @property
+    def stats(self) -> RequestStats:
+        """Requests that reached the wire, by outcome code."""
+        return self.app.stats
 
     def reset(self) -> None:
         """Back to the scenario's initial state (nonces forgotten; fault rules kept)."""

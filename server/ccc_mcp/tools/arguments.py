@@ -7,6 +7,7 @@ publishes the `inputSchema`, so schema and validation cannot drift. Every failur
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Annotated, Any, TypeVar
 
@@ -30,10 +31,11 @@ def _check_identifier(value: str) -> str:
     if not value:
         raise PydanticCustomError("blank", "may not be null or blank")
     for char in value:
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            raise PydanticCustomError(
-                "control_character", "contains a control character (U+{code:04X})", {"code": ord(char)}
-            )
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Zl", "Zp"):
+            raise PydanticCustomError("control_character", f"contains a control character (U+{ord(char):04X})")
+        if category == "Cs":  # legal in a JSON string, but not text: it cannot be encoded, signed or sent
+            raise PydanticCustomError("surrogate", f"contains a lone surrogate (U+{ord(char):04X}), which is not text")
     return value
 
 
@@ -54,7 +56,7 @@ class ToolArguments(BaseModel):
 
 def _describe_error(error: Any) -> ErrorInfo:
     kind = error["type"]
-    name = ".".join(str(part) for part in error["loc"]) or "arguments"
+    name = ".".join(str(part) for part in error["loc"]) if error["loc"] else "arguments"
     absent = kind == "string_type" and error["input"] is None
     if absent or kind in ("missing", "blank", "string_too_short", "too_short"):
         return describe("Parameter.Blank", f"The parameter {name} may not be null or blank.", params=[name])
@@ -64,12 +66,19 @@ def _describe_error(error: Any) -> ErrorInfo:
     elif kind in ("string_too_long", "too_long"):
         message = f"The parameter {name} is longer than {MAX_ID_LENGTH} characters."
     elif kind == "extra_forbidden":
-        message = f"Unknown argument {name}; this tool does not accept it."
+        message = f"Unknown argument {_quoted(name)}; this tool does not accept it."
     elif kind == "control_character":
         message = f"The parameter {name} {error['msg']}; ids never contain control characters."
+    elif kind == "surrogate":
+        message = f"The parameter {name} {error['msg']}; send ids as valid UTF-8 text."
     else:
         message = f"The parameter {name} is not valid: {error['msg']}."
     return describe("Parameter.Invalid", message, params=[name])
+
+
+def _quoted(name: str, limit: int = 64) -> str:
+    """A caller's argument name as JSON, shortened: it may be empty, odd or very long."""
+    return json.dumps(name if len(name) <= limit else name[:limit] + "...", ensure_ascii=False)
 
 
 def _json_type_name(value: object) -> str:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 from mcp.server.mcpserver import Context
@@ -175,6 +177,15 @@ def _throttled(limiter: RateLimiter, key: str) -> CallControlResult:
     return CallControlResult(ok=False, error=error)
 
 
+def _unexpected(spec: CallControlSpec, exc: Exception) -> CallControlResult:
+    """The structured answer to an exception that escaped; logged by type and place, never by value."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "unknown"
+    log.error("action=%s outcome=Server.Internal exception=%s at=%s", spec.action, type(exc).__name__, where)
+    error = describe("Server.Internal", f"The server failed unexpectedly ({type(exc).__name__}).")
+    return CallControlResult(ok=False, error=error)
+
+
 @dataclass(slots=True)
 class CallFacts:
     """What a call was about and how it went, for the log line and the audit record."""
@@ -211,7 +222,10 @@ async def guarded_call(spec: CallControlSpec, app: AppContext, caller: Caller, r
     if app.limiter is not None and not app.limiter.allow(caller.key):
         result, facts = _throttled(app.limiter, caller.key), CallFacts()
     else:
-        result, facts = await run_call_control(spec, app, raw_arguments)
+        try:
+            result, facts = await run_call_control(spec, app, raw_arguments)
+        except Exception as exc:  # a bug of ours must still answer in the published shape
+            result, facts = _unexpected(spec, exc), CallFacts()
     latency_ms = (time.monotonic() - started) * 1000
     _log_call(spec, result, facts, latency_ms)
     app.audit.record(
@@ -254,9 +268,7 @@ def build_tool(spec: CallControlSpec, settings: Settings) -> Tool:
         title=spec.title,
         description=spec.description,
         parameters=input_schema(spec, settings),
-        fn_metadata=FuncMetadata(
-            arg_model=_NoArguments, output_schema=OUTPUT_SCHEMA, output_model=CallControlResult
-        ),
+        fn_metadata=FuncMetadata(arg_model=_NoArguments, output_schema=OUTPUT_SCHEMA, output_model=CallControlResult),
         is_async=True,
         annotations=spec.annotations,
     )
