@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack
 
 import anyio
 
-from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials, resolve_credentials
+from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials, describe_source, resolve_credentials
 from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config import Settings
 from ccc_mcp.net import is_loopback_host
@@ -52,6 +52,14 @@ async def _serve(settings: Settings, transport: str, host: str, port: int, simul
             settings, credentials = await _start_simulator(stack, settings)
         else:
             credentials = resolve_credentials()
+        from ccc_mcp.api.client import endpoint_for
+
+        log.info(
+            "CCC endpoint %s (region %s); credentials: %s",
+            endpoint_for(settings.region, settings.endpoint),
+            settings.region,
+            describe_source(credentials),
+        )
         if transport == "stdio":
             from ccc_mcp.app import build_server
 
@@ -85,8 +93,6 @@ async def _start_simulator(stack: AsyncExitStack, settings: Settings) -> tuple[S
     from ccc_mcp.simulator import running_simulator
 
     sim = await stack.enter_async_context(running_simulator(host="127.0.0.1", port=0))
-    log.warning(
-        "Using the embedded CCC simulator at %s (instance ccc-demo; try user agent@ccc-demo)", sim.endpoint
-    )
+    log.warning("Using the embedded CCC simulator at %s (instance ccc-demo; try user agent@ccc-demo)", sim.endpoint)
     key = SigningKey(sim.access_key_id, sim.access_key_secret)
     return settings.model_copy(update={"endpoint": sim.endpoint}), StaticCredentials(key, source="simulator")

@@ -26,16 +26,25 @@ def test_environment_keys_take_the_fast_path() -> None:
 
 
 async def test_sts_token_is_carried() -> None:
-    key = key_from_environment({
-        "ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s",
-        "ALIBABA_CLOUD_SECURITY_TOKEN": "tok",
-    })
+    key = key_from_environment(
+        {
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": "id",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s",
+            "ALIBABA_CLOUD_SECURITY_TOKEN": "tok",
+        }
+    )
     assert key is not None
     assert key.security_token == "tok"
 
 
-@pytest.mark.parametrize("env", [{}, {"ALIBABA_CLOUD_ACCESS_KEY_ID": "id"},
-                                 {"ALIBABA_CLOUD_ACCESS_KEY_ID": " ", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"}])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"ALIBABA_CLOUD_ACCESS_KEY_ID": "id"},
+        {"ALIBABA_CLOUD_ACCESS_KEY_ID": " ", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"},
+    ],
+)
 def test_incomplete_environment_falls_back_to_the_chain(env: dict[str, str]) -> None:
     assert isinstance(resolve_credentials(env), DefaultChainCredentials)
 
@@ -46,9 +55,7 @@ def test_resolving_does_not_import_the_official_library() -> None:
     assert ("alibabacloud_credentials.client" in sys.modules) == before
 
 
-async def test_chain_with_nothing_configured_says_what_to_set(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+async def test_chain_with_nothing_configured_says_what_to_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
     with pytest.raises(CredentialsMissingError, match="ALIBABA_CLOUD_ACCESS_KEY_ID"):
@@ -59,15 +66,27 @@ def test_chain_reads_a_credentials_file(tmp_path: Path) -> None:
     """The official library reads its environment at import time, so this runs in a fresh interpreter."""
     ini = tmp_path / "credentials.ini"
     ini.write_text("[default]\ntype = access_key\naccess_key_id = file-id\naccess_key_secret = file-secret\n")
-    env = {**os.environ, "HOME": str(tmp_path), "ALIBABA_CLOUD_CREDENTIALS_FILE": str(ini),
-           "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "ALIBABA_CLOUD_CREDENTIALS_FILE": str(ini),
+        "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+    }
     script = (
-        "import asyncio\n"
+        "import asyncio, logging\n"
         "from ccc_mcp.api.credentials import DefaultChainCredentials\n"
-        "key = asyncio.run(DefaultChainCredentials().get_key())\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        "chain = DefaultChainCredentials()\n"
+        "key = asyncio.run(chain.get_key())\n"
+        "asyncio.run(chain.get_key())\n"
         "print(key.access_key_id, repr(key))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("file-id ")
-    assert "file-secret" not in out.stdout
+    assert "file-secret" not in out.stdout + out.stderr
+    # Which source of the chain answered is logged once (docs/troubleshooting.md tells operators to look).
+    provider_lines = [line for line in out.stderr.splitlines() if "Credentials: the default chain's" in line]
+    assert len(provider_lines) == 1, out.stderr
+    assert "profile" in provider_lines[0]
+    assert "file-id" not in provider_lines[0]

@@ -11,6 +11,7 @@ when first needed, never on the start-up path.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -20,6 +21,8 @@ from ccc_mcp.api.signing import SigningKey
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"  # noqa: S105 - a variable name, not a secret
 ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"  # noqa: S105
+
+log = logging.getLogger(__name__)
 
 
 class CredentialsMissingError(Exception):
@@ -56,6 +59,7 @@ class DefaultChainCredentials:
     def __init__(self) -> None:
         self._client: Any = None
         self._lock = asyncio.Lock()
+        self._provider: str | None = None
 
     async def _chain(self) -> Any:
         async with self._lock:
@@ -87,7 +91,15 @@ class DefaultChainCredentials:
                 f"The default credential chain returned no AccessKey. Set {ENV_ACCESS_KEY_ID} and "
                 f"{ENV_ACCESS_KEY_SECRET}."
             )
+        self._log_provider(str(getattr(credential, "provider_name", None) or "unknown"))
         return SigningKey(key_id, secret, getattr(credential, "security_token", None) or None)
+
+    def _log_provider(self, provider: str) -> None:
+        """Say once (and again on a change) which source of the chain answered, e.g. "default/cli_profile";
+        the library's provider names carry no secret."""
+        if provider != self._provider:
+            self._provider = provider
+            log.info("Credentials: the default chain's %s provider", provider)
 
 
 def key_from_environment(environ: Mapping[str, str]) -> SigningKey | None:
@@ -106,3 +118,14 @@ def resolve_credentials(environ: Mapping[str, str] | None = None) -> Credentials
     if key is not None:
         return StaticCredentials(key, source="environment")
     return DefaultChainCredentials()
+
+
+def describe_source(provider: CredentialsProvider) -> str:
+    """Where a provider's keys come from, for a log line: never a key, a secret or a token."""
+    if provider.source == "environment":
+        return f"environment ({ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET})"
+    if provider.source == "default-chain":
+        return "the Alibaba Cloud default chain (resolved on the first call, which logs the provider used)"
+    if provider.source == "simulator":
+        return "the embedded simulator's demo AccessKey"
+    return provider.source

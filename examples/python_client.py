@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""The official MCP Python SDK as a client of ccc-mcp: list the tool, unmute a call, handle an error.
+
+    python examples/python_client.py
+        launches `ccc-mcp serve --simulator` over stdio: the embedded CCC simulator, no Alibaba account
+    CCC_MCP_AUTH_TOKEN=... python examples/python_client.py --url http://127.0.0.1:8000/mcp
+        talks to a running `ccc-mcp serve --transport http` (e.g. started with `--simulator`), sending
+        `Authorization: Bearer $CCC_MCP_AUTH_TOKEN`
+
+It needs nothing but ccc-mcp-server installed (`pip install ccc-mcp-server` brings the `mcp` SDK). The
+server is found next to this Python (the same virtual environment), else on PATH; set CCC_MCP_COMMAND
+(e.g. "uvx --from ccc-mcp-server ccc-mcp") to launch something else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shlex
+import sys
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import CallToolResult
+
+INSTANCE = "ccc-demo"  # the simulator's demo instance
+TALKING_AGENT = "agent@ccc-demo"  # on a call, with a muted line: unmuting succeeds
+IDLE_AGENT = "idle@ccc-demo"  # READY, not on a call: InvalidOperation.UserState
+
+
+def server_command() -> list[str]:
+    """`ccc-mcp` from this virtual environment, else from PATH, unless CCC_MCP_COMMAND says otherwise."""
+    override = os.environ.get("CCC_MCP_COMMAND", "").strip()
+    if override:
+        return shlex.split(override)
+    sibling = Path(sys.executable).parent / ("ccc-mcp.exe" if os.name == "nt" else "ccc-mcp")
+    return [str(sibling) if sibling.exists() else "ccc-mcp"]
+
+
+def result_data(result: CallToolResult) -> dict[str, Any]:
+    """The tool's JSON: `structured_content`, or the same JSON in the text block for hosts that drop it."""
+    if result.structured_content is not None:
+        return dict(result.structured_content)
+    text = next((block.text for block in result.content if block.type == "text"), "{}")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+async def unmute(client: Client, arguments: dict[str, str], attempts: int = 2) -> dict[str, Any]:
+    """Call `unmute_call`; repeat once if the error says retrying can help (unmuting is idempotent)."""
+    data: dict[str, Any] = {}
+    for attempt in range(1, attempts + 1):
+        result = await client.call_tool("unmute_call", arguments)
+        data = result_data(result)
+        error = data.get("error") or {}
+        if not result.is_error or not error.get("retryable") or attempt == attempts:
+            break
+        print(f"  {error.get('code')} is retryable: trying again in 1 s")
+        await asyncio.sleep(1)
+    return data
+
+
+def show(arguments: dict[str, str], data: dict[str, Any]) -> None:
+    call = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
+    if data.get("ok"):
+        print(f"unmute_call({call}) -> ok, request_id {data['request_id']}")
+        user = data.get("user_context") or {}
+        print(f"  agent {user.get('user_id')} is {user.get('user_state')}")
+        for channel in (data.get("call_context") or {}).get("channel_contexts", []):
+            who = channel.get("user_id") or "customer"
+            flags = channel.get("channel_flags") or "(none)"
+            print(f"  channel of {who}: {channel.get('channel_state')}, flags {flags}")
+        return
+    error = data.get("error") or {}
+    print(
+        f"unmute_call({call}) -> error {error.get('code')} (HTTP {error.get('http_status')}, "
+        f"retryable: {error.get('retryable')})"
+    )
+    print(f"  message: {error.get('message')}")
+    print(f"  hint: {error.get('hint')}")
+
+
+async def run(url: str | None) -> int:
+    async with AsyncExitStack() as stack:
+        if url is None:
+            command = server_command()
+            params = StdioServerParameters(
+                command=command[0],
+                args=[*command[1:], "serve", "--simulator"],
+                # Merged over the SDK's minimal default environment (PATH, HOME, ...). The simulator mode
+                # reads no credentials; the first variable only makes sure nothing asks the ECS metadata
+                # service. The server logs to stderr (here: your terminal): warnings only, no audit lines.
+                env={
+                    "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+                    "CCC_MCP_LOG_LEVEL": "WARNING",
+                    "CCC_MCP_AUDIT_LOG": "off",
+                },
+            )
+            client = await stack.enter_async_context(Client(params))
+            print(f"Connected over stdio to `{shlex.join(command)} serve --simulator`")
+        else:
+            token = os.environ.get("CCC_MCP_AUTH_TOKEN", "")
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            http = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30))
+            client = await stack.enter_async_context(Client(streamable_http_client(url, http_client=http)))
+            print(f"Connected over Streamable HTTP to {url} ({'bearer token' if token else 'no token'})")
+
+        for tool in (await client.list_tools()).tools:
+            required = ", ".join(tool.input_schema.get("required", []))
+            print(f"tools/list: {tool.name} — {tool.title} (required: {required})")
+
+        success_args = {"instance_id": INSTANCE, "user_id": TALKING_AGENT}
+        success = await unmute(client, success_args)
+        show(success_args, success)
+
+        error_args = {"instance_id": INSTANCE, "user_id": IDLE_AGENT}
+        failure = await unmute(client, error_args)
+        show(error_args, failure)
+    return 0 if success.get("ok") else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--url",
+        help="URL of a running ccc-mcp HTTP server, e.g. http://127.0.0.1:8000/mcp. "
+        "Default: launch `ccc-mcp serve --simulator` over stdio.",
+    )
+    args = parser.parse_args()
+    try:
+        return asyncio.run(run(args.url))
+    except Exception as exc:  # connection and protocol failures arrive wrapped in exception groups
+        print(f"Could not talk to the server: {'; '.join(leaf_messages(exc))}", file=sys.stderr)
+        if args.url:
+            print(
+                "Is `ccc-mcp serve --transport http` running there, and is CCC_MCP_AUTH_TOKEN its token? "
+                "A missing or wrong token is answered with HTTP 401.",
+                file=sys.stderr,
+            )
+        return 2
+
+
+def leaf_messages(exc: BaseException) -> list[str]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [text for inner in exc.exceptions for text in leaf_messages(inner)]
+    return [f"{type(exc).__name__}: {exc}"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

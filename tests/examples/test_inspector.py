@@ -1,0 +1,87 @@
+"""The MCP Inspector CLI commands of examples/README.md, run as written (opt-in).
+
+The Inspector (npm `@modelcontextprotocol/inspector` 2.x) needs Node.js >= 22.19, which this project's
+machines do not have by default (they have Node 20), so the test runs only when MCP_INSPECTOR names an
+Inspector executable whose directory also holds a Node >= 22, e.g.:
+
+    npm install --prefix /tmp/insp node@22 @modelcontextprotocol/inspector@2
+    MCP_INSPECTOR=/tmp/insp/node_modules/.bin/mcp-inspector pytest tests/examples/test_inspector.py
+
+Each documented command has its `npx ... mcp-inspector` prefix replaced by $MCP_INSPECTOR, `ccc-mcp` found
+on PATH from this environment, and the HTTP URL pointed at a server started the documented way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.examples.conftest import EXAMPLES, HttpServer, run_example
+
+pytestmark = pytest.mark.e2e
+
+NPX_PREFIX = "npx -y -p node@22 -p @modelcontextprotocol/inspector@2 mcp-inspector"
+
+
+@pytest.fixture(scope="module")  # module scope, so it runs (and skips) before the module-scoped server
+def inspector() -> str:
+    """$MCP_INSPECTOR, or a skip (before the HTTP server fixture starts anything)."""
+    path = os.environ.get("MCP_INSPECTOR", "").strip()
+    if not path:
+        pytest.skip(
+            "opt-in: set MCP_INSPECTOR to an @modelcontextprotocol/inspector@2 executable (it needs "
+            "Node.js >= 22.19; see this file's docstring)"
+        )
+    if not Path(path).is_file():
+        pytest.fail(f"MCP_INSPECTOR={path} is not a file")
+    return path
+
+
+def documented_commands() -> list[str]:
+    """The shell commands of examples/README.md's Inspector section, continuation lines joined."""
+    text = (EXAMPLES / "README.md").read_text()
+    section = text.split("## MCP Inspector CLI", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
+    assert block, "the Inspector section has a bash block"
+    joined = re.sub(r"\\\n\s*", "", block.group(1))
+    return [line.strip() for line in joined.splitlines() if line.strip().startswith("npx ")]
+
+
+def argv_of(command: str, executable: str, http: HttpServer) -> tuple[list[str], int]:
+    """The command's argv with our Inspector, token and port, and the exit status its comment promises."""
+    expected = 5 if re.search(r"#\s*exit 5\s*$", command) else 0
+    command = re.sub(r"\s+#.*$", "", command)
+    assert command.startswith(NPX_PREFIX), command
+    command = command.replace("$CCC_MCP_AUTH_TOKEN", http.token).replace(
+        "http://127.0.0.1:8000/mcp", f"{http.base_url}/mcp"
+    )
+    return [executable, *shlex.split(command[len(NPX_PREFIX) :])], expected
+
+
+def test_documented_inspector_commands(inspector: str, http_server: HttpServer) -> None:
+    executable = inspector
+    commands = documented_commands()
+    assert len(commands) == 5, commands
+    path = os.pathsep.join([str(Path(executable).parent), str(Path(sys.executable).parent), os.environ["PATH"]])
+    for command in commands:
+        argv, expected = argv_of(command, executable, http_server)
+        done = run_example(argv, timeout=90, PATH=path, MCP_INSPECTOR_SECRET_STORE="memory")
+        assert done.returncode == expected, f"{command}\n{done.stdout}\n{done.stderr}"
+        out = json.loads(done.stdout)
+        result = out.get("result", out)  # `--format json` wraps the answer in {"result": ...}
+        if "tools/list" in argv:
+            assert [tool["name"] for tool in result["tools"]] == ["unmute_call"]
+            continue
+        data = result["structuredContent"]
+        if "idle@ccc-demo" in command:
+            assert result["isError"] is True
+            assert data["error"]["code"] == "InvalidOperation.UserState"
+        else:
+            assert data["ok"] is True
+            assert data["user_context"]["user_state"] == "TALKING"
