@@ -21,8 +21,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, stop_before_delay
-from tenacity.wait import wait_random_exponential
 
 from ccc_mcp import __version__
 from ccc_mcp.api import signing
@@ -32,6 +30,7 @@ from ccc_mcp.api.models import ApiEnvelope, ErrorInfo
 
 if TYPE_CHECKING:
     import httpx
+    from tenacity import RetryCallState
 
 API_VERSION = "2020-07-01"
 USER_AGENT = f"ccc-mcp-server/{__version__}"
@@ -149,6 +148,9 @@ class CccClient:
         query = {name: value for name, value in params.items() if value is not None}
         started = time.monotonic()
         policy = self.retry
+        # Imported here, not at start-up: the first call pays ~10 ms once, server start never does.
+        from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, stop_before_delay
+        from tenacity.wait import wait_random_exponential
 
         def wait(state: RetryCallState) -> float:
             jitter = wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_cap)(state)

@@ -1,0 +1,75 @@
+"""How big a run is (full or --quick), and what every section gets: the shared simulator and a log dir."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import ServerProcess, sim_endpoint
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Iteration counts. Every section interleaves its variants round by round."""
+
+    cold_rounds: int = 15
+    cold_warmup: bool = True
+    stdio_rounds: int = 7
+    stdio_calls: int = 300
+    stdio_warmup: int = 100
+    http_rounds: int = 3
+    http_seconds: float = 4.0
+    http_warmup: int = 300
+    http_concurrency: tuple[int, ...] = (1, 8, 32, 64)
+    memory_rounds: int = 3
+    memory_calls: int = 10_000
+    memory_warmup: int = 500
+    memory_concurrency: int = 8
+    sim_rounds: int = 3
+    sim_seconds: float = 3.0
+    sim_concurrency: tuple[int, ...] = (1, 32, 64)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+FULL = Sizes()
+QUICK = Sizes(
+    cold_rounds=1,
+    cold_warmup=False,
+    stdio_rounds=2,
+    stdio_calls=10,
+    stdio_warmup=5,
+    http_rounds=1,
+    http_seconds=0.3,
+    http_warmup=10,
+    memory_rounds=1,
+    memory_calls=200,
+    memory_warmup=20,
+    sim_rounds=1,
+    sim_seconds=0.3,
+)
+
+
+@dataclass
+class Context:
+    sizes: Sizes
+    log_dir: Path
+    simulator: ServerProcess
+    quiet: bool = False
+    _started: float = 0.0
+
+    @property
+    def sim_endpoint(self) -> str:
+        return sim_endpoint(self.simulator)
+
+    def progress(self, message: str) -> None:
+        """One line on stderr, so stdout carries only the table."""
+        if self.quiet:
+            return
+        if not self._started:
+            self._started = time.monotonic()
+        print(f"[{time.monotonic() - self._started:6.1f}s] {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,176 @@
+"""(3) Throughput over Streamable HTTP, and (6) the plain-httpx variant of our client.
+
+Servers (each its own process, started once, warmed up): `ccc-mcp serve --transport http` against the
+simulator process; the same with the plain-httpx client (`plain_httpx_server.py`); a bare no-op MCPServer
+(stateless, JSON responses). ccc-mcp runs with CCC_MCP_RATE_LIMIT=0 (all the load comes from one client,
+which the per-client limit would otherwise throttle); everything else is at its default: log level INFO
+(one line per call) and the audit log (one JSON line per call), both to stderr, a file here.
+
+The load is raw HTTP: a recorded `tools/call` POST replayed by `concurrency` closed-loop callers for
+`http_seconds` (see `loadgen`). CPU per call is read from /proc for the server and the simulator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.common import (
+    BARE_SERVER,
+    PLAIN_HTTPX_SERVER,
+    PYTHON,
+    UNMUTE_ARGUMENTS,
+    ServerProcess,
+    child_env,
+    cpu_seconds,
+    free_port,
+    paired_ratio,
+    server_env,
+    summary,
+)
+from benchmarks.context import Context
+from benchmarks.loadgen import closed_loop, mcp_tools_call, mcp_tools_list, wait_ready
+
+OURS = "ccc-mcp"
+PLAIN = "ccc-mcp, plain httpx"
+BARE = "bare no-op"
+GOAL_CONCURRENCY = 32
+GOAL_THROUGHPUT_RATIO = 0.5
+GOAL_P99_MS = 50.0
+GOAL_MAX_MS = 1000.0
+MEASUREMENT_ENV = {"CCC_MCP_RATE_LIMIT": "0"}
+EXPECT = b'"isError":false'
+METRICS = ("calls_per_s", "p50_ms", "p99_ms", "max_ms", "server_cpu_ms_per_call", "loadgen_cpu_ms_per_call")
+
+
+def http_server(ctx: Context, name: str) -> ServerProcess:
+    port = free_port()
+    log = ctx.log_dir / f"http-{name.replace(' ', '_').replace(',', '')}-{port}.log"
+    if name == OURS:
+        argv = [PYTHON, "-m", "ccc_mcp", "serve", "--transport", "http", "--port", str(port)]
+        return ServerProcess(name, argv, server_env(ctx.sim_endpoint, **MEASUREMENT_ENV), log, port)
+    if name == PLAIN:
+        argv = [PYTHON, str(PLAIN_HTTPX_SERVER), "--transport", "http", "--port", str(port)]
+        return ServerProcess(name, argv, server_env(ctx.sim_endpoint, **MEASUREMENT_ENV), log, port)
+    argv = [PYTHON, str(BARE_SERVER), "--http", str(port)]
+    return ServerProcess(name, argv, child_env(), log, port)
+
+
+def tool_request(name: str, port: int) -> bytes:
+    if name == BARE:
+        return mcp_tools_call(port, "noop", {})
+    return mcp_tools_call(port, "unmute_call", UNMUTE_ARGUMENTS)
+
+
+async def start_servers(ctx: Context, names: list[str]) -> dict[str, ServerProcess]:
+    servers: dict[str, ServerProcess] = {}
+    try:
+        for name in names:
+            servers[name] = http_server(ctx, name).start()
+        for server in servers.values():
+            assert server.port is not None
+            server.wait_listening()
+            await wait_ready(server.port, mcp_tools_list(server.port))
+    except BaseException:
+        for server in servers.values():
+            server.stop()
+        raise
+    return servers
+
+
+async def measure(ctx: Context, server: ServerProcess, concurrency: int, seconds: float) -> dict[str, Any]:
+    """One run against one server: load figures plus server and simulator CPU per call."""
+    assert server.port is not None
+    request = tool_request(server.name, server.port)
+    server_cpu = cpu_seconds(server.pid)
+    sim_cpu = cpu_seconds(ctx.simulator.pid)
+    result = await closed_loop(server.port, lambda: request, concurrency=concurrency, duration=seconds, expect=EXPECT)
+    server_cpu = cpu_seconds(server.pid) - server_cpu
+    sim_cpu = cpu_seconds(ctx.simulator.pid) - sim_cpu
+    if result.calls and result.errors == result.calls:
+        raise RuntimeError(f"{server.name}: every call failed, e.g. {result.first_error}\n{server.log_tail()}")
+    figures = result.figures()
+    calls = max(result.calls, 1)
+    figures["server_cpu_ms_per_call"] = server_cpu / calls * 1000
+    figures["server_cpu_cores"] = server_cpu / result.elapsed if result.elapsed else 0.0
+    figures["simulator_cpu_ms_per_call"] = sim_cpu / calls * 1000 if server.name != BARE else 0.0
+    return figures
+
+
+async def run(ctx: Context) -> dict[str, Any]:
+    sizes = ctx.sizes
+    names = [OURS, BARE, PLAIN]
+    servers = await start_servers(ctx, names)
+    runs: dict[str, dict[int, list[dict[str, Any]]]] = {name: {c: [] for c in sizes.http_concurrency} for name in names}
+    try:
+        for server in servers.values():
+            assert server.port is not None
+            request = tool_request(server.name, server.port)
+            warm = await closed_loop(
+                server.port, lambda r=request: r, concurrency=8, max_calls=sizes.http_warmup, expect=EXPECT
+            )
+            if warm.errors:
+                raise RuntimeError(f"{server.name}: warm-up calls failed, e.g. {warm.first_error}")
+        for round_number in range(sizes.http_rounds):
+            ctx.progress(f"HTTP throughput: round {round_number + 1}/{sizes.http_rounds}")
+            for concurrency in sizes.http_concurrency:
+                # Rotate who goes first, so no variant always follows the same one.
+                order = names[round_number % len(names) :] + names[: round_number % len(names)]
+                for name in order:
+                    runs[name][concurrency].append(await measure(ctx, servers[name], concurrency, sizes.http_seconds))
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    table: dict[str, dict[str, Any]] = {}
+    for name in names:
+        table[name] = {}
+        for concurrency in sizes.http_concurrency:
+            series = runs[name][concurrency]
+            row: dict[str, Any] = {metric: summary([r[metric] for r in series]) for metric in METRICS}
+            row["simulator_cpu_ms_per_call"] = summary([r["simulator_cpu_ms_per_call"] for r in series])
+            row["errors"] = sum(r["errors"] for r in series)
+            row["calls"] = sum(r["calls"] for r in series)
+            row["worst_ms"] = max(r["max_ms"] for r in series)
+            table[name][str(concurrency)] = row
+
+    def throughput(name: str, concurrency: int) -> list[float]:
+        return [r["calls_per_s"] for r in runs[name][concurrency]]
+
+    ratios = {
+        str(c): {
+            "ours_vs_bare": paired_ratio(throughput(OURS, c), throughput(BARE, c)),
+            "plain_vs_bare": paired_ratio(throughput(PLAIN, c), throughput(BARE, c)),
+            "ours_vs_plain": paired_ratio(throughput(OURS, c), throughput(PLAIN, c)),
+        }
+        for c in sizes.http_concurrency
+    }
+    goals: dict[str, Any] = {}
+    key = str(GOAL_CONCURRENCY)
+    if key in table[OURS]:
+        at_goal = table[OURS][key]
+        goals = {
+            "concurrency": GOAL_CONCURRENCY,
+            "throughput_ratio": {
+                "value": ratios[key]["ours_vs_bare"]["median"],
+                "min_ratio": GOAL_THROUGHPUT_RATIO,
+                "met": ratios[key]["ours_vs_bare"]["median"] >= GOAL_THROUGHPUT_RATIO,
+            },
+            "p99_ms": {
+                "value": at_goal["p99_ms"]["median"],
+                "max": GOAL_P99_MS,
+                "met": at_goal["p99_ms"]["median"] <= GOAL_P99_MS,
+            },
+            "max_ms": {"value": at_goal["worst_ms"], "max": GOAL_MAX_MS, "met": at_goal["worst_ms"] <= GOAL_MAX_MS},
+            "errors": {"value": at_goal["errors"], "met": at_goal["errors"] == 0},
+        }
+    return {
+        "description": "closed-loop raw HTTP callers replaying a recorded tools/call; median over interleaved runs",
+        "server_settings": {OURS: MEASUREMENT_ENV, PLAIN: MEASUREMENT_ENV, BARE: {}},
+        "rounds": sizes.http_rounds,
+        "seconds_per_run": sizes.http_seconds,
+        "concurrency": list(sizes.http_concurrency),
+        "variants": table,
+        "ratios": ratios,
+        "goal": goals,
+        "runs": {name: {str(c): v for c, v in per.items()} for name, per in runs.items()},
+    }
