@@ -10,8 +10,6 @@ The admin API is plain JSON, off unless enabled, refuses non-loopback clients, a
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import json
 import logging
 import time
@@ -26,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from ccc_mcp.net import is_loopback_host
 from ccc_mcp.simulator.actions import (
     ACTIONS,
     API_VERSION,
@@ -38,8 +37,11 @@ from ccc_mcp.simulator.auth import SignedRequest, Verifier
 from ccc_mcp.simulator.errors import CccError, GatewayError
 from ccc_mcp.simulator.faults import (
     DisconnectFault,
+    ErrorFault,
     FaultError,
     FaultInjector,
+    MalformedFault,
+    ThrottleFault,
     TrickleFault,
     TruncatedFault,
     parse_rules,
@@ -49,12 +51,12 @@ from ccc_mcp.simulator.responses import (
     DroppedConnection,
     TrickleResponse,
     TruncatedResponse,
+    disconnected_within,
     fault_response,
     json_response,
     transport_of,
 )
 from ccc_mcp.simulator.scenario import Scenario, ScenarioError, build_state, parse_scenario
-from ccc_mcp.simulator.state import SimulatorState
 
 request_log = logging.getLogger("ccc_mcp.simulator.requests")
 log = logging.getLogger("ccc_mcp.simulator")
@@ -92,11 +94,18 @@ def _log_request(wire: WireRequest, status: int, started: float) -> None:
     if not request_log.isEnabledFor(logging.INFO):
         return
     shown = " ".join(
-        f"{_printable(k, 40)}={_printable(v)}" for k, v in sorted(wire.params.items())
+        f"{_printable(k, 40)}={_printable(v)}"
+        for k, v in sorted(wire.params.items())
         if k.lower() not in _SECRET_PARAMS
     )
-    request_log.info("%s %s -> %s %s %.1fms", _printable(wire.action or "-", 60), shown or "-",
-                     wire.code, status or "-", (time.perf_counter() - started) * 1000)
+    request_log.info(
+        "%s %s -> %s %s %.1fms",
+        _printable(wire.action or "-", 60),
+        shown or "-",
+        wire.code,
+        status or "-",
+        (time.perf_counter() - started) * 1000,
+    )
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -107,14 +116,17 @@ def _headers(scope: Scope) -> dict[str, str]:
     return out
 
 
-def _is_loopback_client(scope: Scope) -> bool:
+def _admin_refusal(scope: Scope) -> Response | None:
+    """Every admin route answers loopback clients only, and takes no CCC signing."""
     client = scope.get("client")
-    if not client:
-        return False
-    try:
-        return ipaddress.ip_address(str(client[0])).is_loopback
-    except ValueError:
-        return False
+    if not client or not is_loopback_host(str(client[0])):
+        return JSONResponse({"error": "the admin API only answers loopback clients"}, status_code=403)
+    if "authorization" in _headers(scope):
+        return JSONResponse(
+            {"error": "the admin API takes no CCC signature; send no Authorization header"},
+            status_code=400,
+        )
+    return None
 
 
 @dataclass
@@ -133,33 +145,14 @@ class RequestStats:
         self.outcomes.clear()
 
 
-async def _hung_up_within(receive: Receive, seconds: float) -> bool:
-    """Wait `seconds` (injected latency), or less if the client disconnects meanwhile: True if it did."""
-    try:
-        async with asyncio.timeout(seconds):
-            while (await receive())["type"] != "http.disconnect":
-                pass
-    except TimeoutError:
-        return False
-    return True
-
-
 class SimulatorApp:
     """The ASGI callable. Holds the live state, the fault rules and the verifier it answers from."""
 
-    def __init__(
-        self,
-        *,
-        scenario: Scenario,
-        state: SimulatorState,
-        faults: FaultInjector,
-        verifier: Verifier,
-        admin: bool = False,
-    ) -> None:
+    def __init__(self, *, scenario: Scenario, faults: FaultInjector, admin: bool = False) -> None:
         self.scenario = scenario
-        self.state = state
+        self.state = build_state(scenario)
         self.faults = faults
-        self.verifier = verifier
+        self.verifier = Verifier(self.state)
         self.admin_enabled = admin
         self.stats = RequestStats()
         self._admin = self._admin_app()
@@ -171,7 +164,7 @@ class SimulatorApp:
             return
         scope[TRANSPORT_KEY] = transport_of(send)
         if scope["path"].startswith(ADMIN_PREFIX) and self.admin_enabled:
-            await self._admin(scope, receive, send)
+            await (_admin_refusal(scope) or self._admin)(scope, receive, send)
             return
         await self._wire(scope, receive, send)
 
@@ -202,7 +195,7 @@ class SimulatorApp:
     async def _answer(self, wire: WireRequest, receive: Receive) -> Response | None:
         """The response for one wire request, faults included; None if the client hung up first."""
         plan = self.faults.plan(wire.action)
-        if plan.latency_ms and await _hung_up_within(receive, plan.latency_ms / 1000):
+        if plan.latency_ms and await disconnected_within(receive, plan.latency_ms / 1000):
             # Like a gateway whose client leaves before the back end is called: nothing is applied.
             wire.code = "client:hung-up"
             return None
@@ -210,19 +203,18 @@ class SimulatorApp:
         if isinstance(fault, DisconnectFault) and not fault.after_action:
             wire.code = "fault:disconnect"
             return DroppedConnection()
-        if fault is not None and not isinstance(fault, DisconnectFault | TruncatedFault | TrickleFault):
+        if isinstance(fault, ErrorFault | ThrottleFault | MalformedFault):
             wire.code = f"fault:{fault.kind}"
             return fault_response(fault, wire.request_id, wire.host_id)
         response = self._api_response(wire)
-        if fault is not None:
-            wire.code += f" (fault:{fault.kind})"
-        if isinstance(fault, DisconnectFault):
-            return DroppedConnection()
+        if fault is None:
+            return response
+        wire.code += f" (fault:{fault.kind})"
         if isinstance(fault, TruncatedFault):
             return TruncatedResponse(response, fault)
         if isinstance(fault, TrickleFault):
             return TrickleResponse(response, fault)
-        return response
+        return DroppedConnection()  # a disconnect after the action
 
     def _api_response(self, wire: WireRequest) -> Response:
         """Gateway checks, then the action: the answer CCC itself would give."""
@@ -254,23 +246,14 @@ class SimulatorApp:
     # -- the admin API ----------------------------------------------------------------------------
 
     def _admin_app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/_admin/state", self._admin_state, methods=["GET"]),
-            Route("/_admin/reset", self._admin_reset, methods=["POST"]),
-            Route("/_admin/faults", self._admin_faults, methods=["GET", "POST", "DELETE"]),
-            Route("/_admin/scenario", self._admin_scenario, methods=["GET", "PUT"]),
-        ])
-
-    @staticmethod
-    def _admin_refusal(request: Request) -> Response | None:
-        if not _is_loopback_client(request.scope):
-            return JSONResponse({"error": "the admin API only answers loopback clients"}, status_code=403)
-        if "authorization" in request.headers:
-            return JSONResponse(
-                {"error": "the admin API takes no CCC signature; send no Authorization header"},
-                status_code=400,
-            )
-        return None
+        return Starlette(
+            routes=[
+                Route("/_admin/state", self._admin_state, methods=["GET"]),
+                Route("/_admin/reset", self._admin_reset, methods=["POST"]),
+                Route("/_admin/faults", self._admin_faults, methods=["GET", "POST", "DELETE"]),
+                Route("/_admin/scenario", self._admin_scenario, methods=["GET", "PUT"]),
+            ]
+        )
 
     @staticmethod
     async def _json_body(request: Request) -> Any:
@@ -278,20 +261,14 @@ class SimulatorApp:
         return json.loads(raw) if raw.strip() else None
 
     async def _admin_state(self, request: Request) -> Response:
-        return self._admin_refusal(request) or JSONResponse(self.state.snapshot())
+        return JSONResponse(self.state.snapshot())
 
     async def _admin_reset(self, request: Request) -> Response:
         """Back to the scenario's initial state; the nonce memory is forgotten too (faults are kept)."""
-        refusal = self._admin_refusal(request)
-        if refusal is not None:
-            return refusal
         self.reset()
         return JSONResponse({"reset": True, "scenario": self.scenario.name})
 
     async def _admin_faults(self, request: Request) -> Response:
-        refusal = self._admin_refusal(request)
-        if refusal is not None:
-            return refusal
         if request.method == "DELETE":
             return JSONResponse({"cleared": self.faults.clear()})
         if request.method == "POST":
@@ -307,9 +284,6 @@ class SimulatorApp:
 
     async def _admin_scenario(self, request: Request) -> Response:
         """GET the scenario in force; PUT a new one (validated) and start over from it."""
-        refusal = self._admin_refusal(request)
-        if refusal is not None:
-            return refusal
         if request.method == "PUT":
             try:
                 scenario = parse_scenario(await self._json_body(request), "The posted scenario")
@@ -325,4 +299,3 @@ class SimulatorApp:
         """Rebuild the live state from the scenario, in place, and forget every nonce."""
         self.state.replace_with(build_state(self.scenario))
         self.verifier.nonces.clear()
-

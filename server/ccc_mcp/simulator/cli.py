@@ -16,6 +16,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from ccc_mcp.logging_setup import FORMAT
 from ccc_mcp.net import is_loopback_host
 
 if TYPE_CHECKING:
@@ -35,35 +36,51 @@ def add_simulator_arguments(parser: argparse.ArgumentParser) -> None:
     """The simulator's options; defaults come from the CCC_SIM_* environment variables."""
     env = os.environ.get
     parser.add_argument(
-        "--host", default=env("CCC_SIM_HOST", "127.0.0.1"),
+        "--host",
+        default=env("CCC_SIM_HOST", "127.0.0.1"),
         help="Address to listen on (env CCC_SIM_HOST; default 127.0.0.1). Non-loopback needs --allow-remote.",
     )
     parser.add_argument(
-        "--port", type=int, default=env("CCC_SIM_PORT", "9000"),
+        "--port",
+        type=int,
+        default=env("CCC_SIM_PORT", "9000"),
         help="TCP port; 0 picks a free one (env CCC_SIM_PORT; default 9000).",
     )
     parser.add_argument(
-        "--scenario", metavar="FILE", default=env("CCC_SIM_SCENARIO") or None,
+        "--scenario",
+        metavar="FILE",
+        default=env("CCC_SIM_SCENARIO") or None,
         help="Scenario JSON file (env CCC_SIM_SCENARIO; default: the built-in ccc-demo scenario).",
     )
     parser.add_argument(
-        "--faults", metavar="FILE", default=env("CCC_SIM_FAULTS") or None,
-        help="Fault rules JSON file, a list or {\"seed\": N, \"rules\": [...]} (env CCC_SIM_FAULTS; default none).",
+        "--faults",
+        metavar="FILE",
+        default=env("CCC_SIM_FAULTS") or None,
+        help='Fault rules JSON file, a list or {"seed": N, "rules": [...]} (env CCC_SIM_FAULTS; default none).',
     )
     parser.add_argument(
-        "--seed", type=int, default=env("CCC_SIM_SEED", "0"),
+        "--seed",
+        type=int,
+        default=env("CCC_SIM_SEED", "0"),
         help="Seed of the random draws of probabilistic faults (env CCC_SIM_SEED; default 0).",
     )
     parser.add_argument(
-        "--admin", action="store_true", default=_env_flag("CCC_SIM_ADMIN"),
+        "--admin",
+        action="store_true",
+        default=_env_flag("CCC_SIM_ADMIN"),
         help="Enable the admin API under /_admin/ for loopback clients (env CCC_SIM_ADMIN=1; default off).",
     )
     parser.add_argument(
-        "--allow-remote", action="store_true", default=_env_flag("CCC_SIM_ALLOW_REMOTE"),
+        "--allow-remote",
+        action="store_true",
+        default=_env_flag("CCC_SIM_ALLOW_REMOTE"),
         help="Allow listening on a non-loopback address (env CCC_SIM_ALLOW_REMOTE=1; default off).",
     )
     parser.add_argument(
-        "--log-level", type=str.lower, choices=_LEVELS, default=env("CCC_SIM_LOG_LEVEL", "info").lower(),
+        "--log-level",
+        type=str.lower,
+        choices=_LEVELS,
+        default=env("CCC_SIM_LOG_LEVEL", "info").lower(),
         help="Log level on stderr; info logs one line per request (env CCC_SIM_LOG_LEVEL; default info).",
     )
 
@@ -73,7 +90,7 @@ def _configure_logging(level: str) -> None:
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)
     numeric = logging.getLevelName(level.upper())
     logging.getLogger("ccc_mcp.simulator").setLevel(numeric)  # propagates to root's handlers as is
@@ -148,8 +165,12 @@ def run_simulator(args: argparse.Namespace) -> int:
         faults_file = getattr(args, "faults", None)
         if faults_file:
             rules, seed = load_faults(faults_file)
-        sim = Simulator(getattr(args, "scenario", None), rules, bool(getattr(args, "admin", False)),
-                        seed=seed if seed is not None else int(getattr(args, "seed", 0) or 0))
+        sim = Simulator(
+            getattr(args, "scenario", None),
+            rules,
+            bool(getattr(args, "admin", False)),
+            seed=seed if seed is not None else int(getattr(args, "seed", 0) or 0),
+        )
     except (ScenarioError, FaultError) as exc:
         sys.stderr.write(f"ccc-mcp simulator: {exc}\n")
         return 2

@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from ccc_mcp.simulator.validation import describe_validation_error
+from ccc_mcp.simulator.validation import describe_validation_error, read_json_file
 
 
 class FaultError(ValueError):
@@ -98,11 +98,7 @@ FaultRule = Annotated[
     LatencyFault | ErrorFault | ThrottleFault | DisconnectFault | MalformedFault | TruncatedFault | TrickleFault,
     Field(discriminator="kind"),
 ]
-_KINDS = (LatencyFault, ErrorFault, ThrottleFault, DisconnectFault, MalformedFault, TruncatedFault, TrickleFault)
 _RULES: TypeAdapter[list[FaultRule]] = TypeAdapter(list[FaultRule])
-
-# Kinds that rewrite the real answer rather than replacing it.
-POST_ACTION_KINDS = ("truncated", "trickle")
 
 
 def parse_rules(data: Any, source: str = "fault rules") -> list[FaultRule]:
@@ -120,13 +116,7 @@ def parse_rules(data: Any, source: str = "fault rules") -> list[FaultRule]:
 def load_faults(path: str | Path) -> tuple[list[FaultRule], int | None]:
     """Read a fault file: a list of rules, or `{"seed": 7, "rules": [...]}`. Returns (rules, seed)."""
     source = f"Fault file {str(path)!r}"
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FaultError(f"{source} cannot be read: {exc}.") from None
-    except json.JSONDecodeError as exc:
-        raise FaultError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") \
-            from None
+    data = read_json_file(path, source, FaultError)
     seed = data.get("seed") if isinstance(data, dict) else None
     if seed is not None and not isinstance(seed, int):
         raise FaultError(f"{source} is not valid: seed: must be an integer (got {json.dumps(seed)[:60]}).")
@@ -153,7 +143,6 @@ class FaultInjector:
     def __init__(self, rules: Iterable[FaultRule | Mapping[str, Any]] = (), seed: int = 0) -> None:
         self._lock = threading.Lock()
         self._active: list[_Active] = []
-        self._seed = seed
         self._rng = random.Random(seed)  # noqa: S311 - deterministic fault schedule, not security
         self.add(*rules)
 
@@ -161,7 +150,7 @@ class FaultInjector:
         """Append rules (models or plain dicts, validated); returns the validated rules."""
         parsed: list[FaultRule] = []
         for rule in rules:
-            parsed.extend([rule] if isinstance(rule, _KINDS) else parse_rules(rule))
+            parsed.extend([rule] if isinstance(rule, _Rule) else parse_rules(rule))
         with self._lock:
             self._active.extend(_Active(rule, rule.times) for rule in parsed)
         return parsed
@@ -175,7 +164,6 @@ class FaultInjector:
 
     def reseed(self, seed: int) -> None:
         with self._lock:
-            self._seed = seed
             self._rng = random.Random(seed)  # noqa: S311
 
     def describe(self) -> list[dict[str, Any]]:

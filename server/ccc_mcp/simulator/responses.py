@@ -8,9 +8,7 @@ scope (`TRANSPORT_KEY`) and a drop closes it, then waits for the server to notic
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
 from typing import Any
 
 from starlette.responses import Response
@@ -22,8 +20,6 @@ from ccc_mcp.simulator.faults import ErrorFault, FaultRule, MalformedFault, Thro
 
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 TRANSPORT_KEY = "ccc_sim.transport"
-
-log = logging.getLogger("ccc_mcp.simulator")
 
 _HTML_502 = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
@@ -57,16 +53,24 @@ def transport_of(send: Send) -> asyncio.BaseTransport | None:
     return transport if isinstance(transport, asyncio.BaseTransport) else None
 
 
+async def disconnected_within(receive: Receive, seconds: float) -> bool:
+    """Wait up to `seconds` for the client's disconnect: True if it came, False on time-out."""
+    try:
+        async with asyncio.timeout(seconds):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        return False
+    return True
+
+
 async def drop_connection(scope: Scope, receive: Receive) -> None:
     """Close the connection now, whatever was (or was not) sent, and wait until the server sees it."""
     transport = scope.get(TRANSPORT_KEY)
     if not isinstance(transport, asyncio.BaseTransport):
         raise ConnectionAbortedError("simulated dropped connection (no transport to close)")
     transport.close()
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(2):
-            while (await receive())["type"] != "http.disconnect":
-                pass
+    await disconnected_within(receive, 2)
 
 
 class DroppedConnection(Response):
@@ -91,11 +95,10 @@ class TruncatedResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = bytes(self.real.body)
         part = body[: max(1, int(len(body) * self.rule.keep))] if body else b""
-        length = len(body) if self.rule.content_length == "lie" else len(part)
-        headers = [(k, v) for k, v in self.real.raw_headers if k != b"content-length"]
-        headers.append((b"content-length", str(length).encode()))
-        await send({"type": "http.response.start", "status": self.real.status_code, "headers": headers})
         lying = self.rule.content_length == "lie"
+        headers = [(k, v) for k, v in self.real.raw_headers if k != b"content-length"]
+        headers.append((b"content-length", str(len(body) if lying else len(part)).encode()))
+        await send({"type": "http.response.start", "status": self.real.status_code, "headers": headers})
         await send({"type": "http.response.body", "body": part, "more_body": lying})
         if lying:
             await drop_connection(scope, receive)
@@ -111,15 +114,14 @@ class TrickleResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = bytes(self.real.body)
-        await send({"type": "http.response.start", "status": self.real.status_code,
-                    "headers": self.real.raw_headers})
+        await send({"type": "http.response.start", "status": self.real.status_code, "headers": self.real.raw_headers})
         step = self.rule.chunk_bytes
         transport = scope.get(TRANSPORT_KEY)
         for start in range(0, len(body), step):
             if isinstance(transport, asyncio.BaseTransport) and transport.is_closing():
                 return
             last = start + step >= len(body)
-            await send({"type": "http.response.body", "body": body[start:start + step], "more_body": not last})
+            await send({"type": "http.response.body", "body": body[start : start + step], "more_body": not last})
             if not last:
                 await asyncio.sleep(self.rule.interval_ms / 1000)
         if not body:

@@ -21,10 +21,8 @@ from typing import Any
 from ccc_mcp.asgi import bind_socket
 from ccc_mcp.asgi import serving as serve_asgi
 from ccc_mcp.simulator.app import RequestStats, SimulatorApp
-from ccc_mcp.simulator.auth import Verifier
 from ccc_mcp.simulator.faults import FaultInjector, FaultRule
-from ccc_mcp.simulator.scenario import Scenario, build_state, default_scenario, load_scenario
-from ccc_mcp.simulator.state import SimulatorState
+from ccc_mcp.simulator.scenario import Scenario, default_scenario, load_scenario
 
 ScenarioSource = Scenario | str | os.PathLike[str] | None
 FaultSource = Iterable[FaultRule | Mapping[str, Any]]
@@ -45,16 +43,16 @@ class Simulator:
             scenario = default_scenario()
         elif not isinstance(scenario, Scenario):
             scenario = load_scenario(Path(scenario))
-        self.scenario: Scenario = scenario
-        self.state: SimulatorState = build_state(scenario)
-        self.faults = FaultInjector(faults, seed)
-        self.verifier = Verifier(self.state)
+        self.app = SimulatorApp(scenario=scenario, faults=FaultInjector(faults, seed), admin=admin)
+        self.state, self.faults, self.verifier = self.app.state, self.app.faults, self.app.verifier
         self.admin = admin
-        self.app = SimulatorApp(
-            scenario=scenario, state=self.state, faults=self.faults, verifier=self.verifier, admin=admin
-        )
         self.host = "127.0.0.1"
         self.port = 0
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario in force (the admin API can swap it)."""
+        return self.app.scenario
 
     @property
     def endpoint(self) -> str:

@@ -10,7 +10,6 @@ The default scenario is fixed: its names are documented and relied upon by the d
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ccc_mcp.simulator.state import Agent, Call, Channel, Credential, Instance, SimulatorState
-from ccc_mcp.simulator.validation import describe_validation_error
+from ccc_mcp.simulator.validation import describe_validation_error, read_json_file
 
 DEMO_INSTANCE_ID = "ccc-demo"
 DEMO_ACCESS_KEY_ID = "sim-access-key-id"
@@ -47,7 +46,7 @@ class ChannelSpec(_Strict):
     channel_id: str = Field(min_length=1)
     state: str = Field("ANSWERED", description="CREATED, EARLY, ANSWERED, RELEASED, ...")
     user_id: str | None = None
-    flags: list[str] = Field(default_factory=list, description="e.g. [\"MUTED\"].")
+    flags: list[str] = Field(default_factory=list, description='e.g. ["MUTED"].')
     user_extension: str | None = None
     skill_group_id: str | None = None
     originator: str | None = None
@@ -137,8 +136,10 @@ def _instance_problems(i: int, inst: InstanceSpec) -> list[str]:
             problems.append(f"{where}.calls[{j}].channels: channel_id {dup!r} appears more than once")
         for k, ch in enumerate(call.channels):
             if ch.user_id is not None and ch.user_id not in agents:
-                problems.append(f"{where}.calls[{j}].channels[{k}].user_id: no agent {ch.user_id!r} in "
-                                f"instance {inst.instance_id!r}")
+                problems.append(
+                    f"{where}.calls[{j}].channels[{k}].user_id: no agent {ch.user_id!r} in "
+                    f"instance {inst.instance_id!r}"
+                )
     for j, agent in enumerate(inst.agents):
         if agent.job_id is None:
             if agent.state == "TALKING":
@@ -146,11 +147,11 @@ def _instance_problems(i: int, inst: InstanceSpec) -> list[str]:
             continue
         their_call = calls.get(agent.job_id)
         if their_call is None:
-            problems.append(f"{where}.agents[{j}].job_id: no call {agent.job_id!r} in instance "
-                            f"{inst.instance_id!r}")
+            problems.append(f"{where}.agents[{j}].job_id: no call {agent.job_id!r} in instance {inst.instance_id!r}")
         elif not any(ch.user_id == agent.user_id for ch in their_call.channels):
-            problems.append(f"{where}.agents[{j}].job_id: call {agent.job_id!r} has no channel with "
-                            f"user_id {agent.user_id!r}")
+            problems.append(
+                f"{where}.agents[{j}].job_id: call {agent.job_id!r} has no channel with user_id {agent.user_id!r}"
+            )
     return problems
 
 
@@ -183,17 +184,7 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; every failure is a ScenarioError with a readable message."""
     source = f"Scenario file {str(path)!r}"
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{source} cannot be read: {exc}.") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-        ) from None
-    return parse_scenario(data, source)
+    return parse_scenario(read_json_file(path, source, ScenarioError), source)
 
 
 def build_state(scenario: Scenario) -> SimulatorState:
@@ -225,29 +216,46 @@ _SKILL_GROUP = "skillgroup@ccc-demo"
 _HOTLINE = "02100000000"
 
 
-def _legs(job_id: str, user_id: str, extension: str, customer: str, agent_state: str,
-          agent_flags: list[str], offset: int) -> list[ChannelSpec]:
+def _legs(
+    job_id: str, user_id: str, extension: str, customer: str, agent_state: str, agent_flags: list[str], offset: int
+) -> list[ChannelSpec]:
     """A customer's leg and an agent's leg, named the way CCC names channels."""
     start = _T0 + offset
     return [
         ChannelSpec(
             channel_id=f"ch:customer:{customer}->{_HOTLINE}:{start}:{job_id}",
-            state="ANSWERED", originator=customer, destination=_HOTLINE, timestamp=start + 1_000,
+            state="ANSWERED",
+            originator=customer,
+            destination=_HOTLINE,
+            timestamp=start + 1_000,
         ),
         ChannelSpec(
             channel_id=f"ch:user:{customer}->{extension}:{start}:{job_id}",
-            state=agent_state, user_id=user_id, flags=agent_flags, user_extension=extension,
-            skill_group_id=_SKILL_GROUP, originator=customer, destination=extension,
+            state=agent_state,
+            user_id=user_id,
+            flags=agent_flags,
+            user_extension=extension,
+            skill_group_id=_SKILL_GROUP,
+            originator=customer,
+            destination=extension,
             timestamp=start + 2_000,
         ),
     ]
 
 
-def _agent(user_id: str, state: str, extension: str, job_id: str | None = None,
-           break_code: str | None = None) -> AgentSpec:
+def _agent(
+    user_id: str, state: str, extension: str, job_id: str | None = None, break_code: str | None = None
+) -> AgentSpec:
     return AgentSpec(
-        user_id=user_id, state=state, job_id=job_id, device_id=f"ACC-SIM-{extension}", extension=extension,
-        mobile=f"1380000{extension}", work_mode="ON_SITE", break_code=break_code, heartbeat=_T0 + 5_000,
+        user_id=user_id,
+        state=state,
+        job_id=job_id,
+        device_id=f"ACC-SIM-{extension}",
+        extension=extension,
+        mobile=f"1380000{extension}",
+        work_mode="ON_SITE",
+        break_code=break_code,
+        heartbeat=_T0 + 5_000,
         skill_groups=[_SKILL_GROUP],
     )
 
@@ -258,12 +266,18 @@ def default_scenario() -> Scenario:
         name="default",
         description="ccc-demo: one muted call ready to unmute, and a way to reach every error code.",
         credentials=[
-            CredentialSpec(access_key_id=DEMO_ACCESS_KEY_ID, access_key_secret=DEMO_ACCESS_KEY_SECRET,
-                           user_id=DEMO_USER_ID),
-            CredentialSpec(access_key_id=STS_ACCESS_KEY_ID, access_key_secret=STS_ACCESS_KEY_SECRET,
-                           security_token=STS_SECURITY_TOKEN, user_id=DEMO_USER_ID),
-            CredentialSpec(access_key_id=DISABLED_ACCESS_KEY_ID, access_key_secret=DISABLED_ACCESS_KEY_SECRET,
-                           disabled=True),
+            CredentialSpec(
+                access_key_id=DEMO_ACCESS_KEY_ID, access_key_secret=DEMO_ACCESS_KEY_SECRET, user_id=DEMO_USER_ID
+            ),
+            CredentialSpec(
+                access_key_id=STS_ACCESS_KEY_ID,
+                access_key_secret=STS_ACCESS_KEY_SECRET,
+                security_token=STS_SECURITY_TOKEN,
+                user_id=DEMO_USER_ID,
+            ),
+            CredentialSpec(
+                access_key_id=DISABLED_ACCESS_KEY_ID, access_key_secret=DISABLED_ACCESS_KEY_SECRET, disabled=True
+            ),
         ],
         instances=[
             InstanceSpec(
@@ -276,16 +290,24 @@ def default_scenario() -> Scenario:
                     _agent("break@ccc-demo", "BREAK", "8005", break_code="Warm-up"),
                 ],
                 calls=[
-                    CallSpec(job_id=DEMO_JOB_ID, call_type="INBOUND",
-                             channels=_legs(DEMO_JOB_ID, DEMO_USER_ID, "8001", "13900000001", "ANSWERED",
-                                            ["MUTED"], 0)),
-                    CallSpec(job_id="job-demo-2", call_type="INBOUND",
-                             channels=_legs("job-demo-2", "ringing@ccc-demo", "8003", "13900000002", "EARLY",
-                                            [], 60_000)),
-                    CallSpec(job_id="job-demo-cti", call_type="OUTBOUND",
-                             cti_error="The CTI gateway did not answer in time (simulated).",
-                             channels=_legs("job-demo-cti", "cti-fail@ccc-demo", "8004", "13900000004",
-                                            "ANSWERED", ["MUTED"], 120_000)),
+                    CallSpec(
+                        job_id=DEMO_JOB_ID,
+                        call_type="INBOUND",
+                        channels=_legs(DEMO_JOB_ID, DEMO_USER_ID, "8001", "13900000001", "ANSWERED", ["MUTED"], 0),
+                    ),
+                    CallSpec(
+                        job_id="job-demo-2",
+                        call_type="INBOUND",
+                        channels=_legs("job-demo-2", "ringing@ccc-demo", "8003", "13900000002", "EARLY", [], 60_000),
+                    ),
+                    CallSpec(
+                        job_id="job-demo-cti",
+                        call_type="OUTBOUND",
+                        cti_error="The CTI gateway did not answer in time (simulated).",
+                        channels=_legs(
+                            "job-demo-cti", "cti-fail@ccc-demo", "8004", "13900000004", "ANSWERED", ["MUTED"], 120_000
+                        ),
+                    ),
                 ],
             )
         ],

@@ -20,7 +20,6 @@ Then the flag `MUTED` is removed (unmute; idempotent) or added (mute; idempotent
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -142,10 +141,11 @@ class SimulatorState:
         self.credentials: dict[str, Credential] = {c.access_key_id: c for c in credentials}
 
     def replace_with(self, other: SimulatorState) -> None:
-        """Take over another state's contents in place, so references held by tests stay live."""
+        """Take over a fresh state's contents (`other` is not used again) in place, so references held by
+        tests stay live."""
         with self.lock:
-            self.instances = copy.deepcopy(other.instances)
-            self.credentials = dict(other.credentials)
+            self.instances = other.instances
+            self.credentials = other.credentials
 
     # -- look-ups ---------------------------------------------------------------------------------
 

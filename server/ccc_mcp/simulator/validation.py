@@ -1,4 +1,4 @@
-"""Turning pydantic validation errors into one readable sentence that names the bad field.
+"""Reading hand-written JSON files, and turning their errors into one readable sentence.
 
 Scenario and fault files are written by hand; their errors must say *where* (`instances[0].agents[2]
 .state`) and *what*, in one paragraph, never as a traceback.
@@ -8,8 +8,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
+
+
+def read_json_file(path: str | Path, source: str, error: type[ValueError]) -> Any:
+    """The decoded JSON of `path`; an unreadable file or bad JSON raises `error`, naming `source`."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{source} cannot be read: {exc}.") from None
+    except json.JSONDecodeError as exc:
+        raise error(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
 
 
 def json_path(loc: Sequence[int | str]) -> str:
