@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Generator
-from typing import Literal
+from typing import Any, Literal
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -34,6 +34,19 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def uvicorn_config(app: ASGIApp, *, graceful_seconds: float, **options: Any) -> uvicorn.Config:
+    """uvicorn as every service here runs it: no access log, no Server header, logging left to the process,
+    in-flight requests given `graceful_seconds` (at least 1) to finish on shutdown."""
+    return uvicorn.Config(
+        app,
+        access_log=False,
+        log_config=None,
+        server_header=False,
+        timeout_graceful_shutdown=max(1, round(graceful_seconds)),
+        **options,
+    )
+
+
 class GuestServer(uvicorn.Server):
     """uvicorn without signal handling: the host process owns SIGINT/SIGTERM."""
 
@@ -53,16 +66,7 @@ async def serving(
 ) -> AsyncIterator[tuple[str, int]]:
     """Serve `app` on an already bound socket in the running loop until the block exits; yields (host, port)."""
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(
-        app,
-        http="h11",
-        lifespan=lifespan,
-        access_log=False,
-        log_config=None,  # a guest does not reconfigure its host's logging
-        server_header=False,
-        timeout_graceful_shutdown=max(1, round(graceful_seconds)),
-    )
-    server = GuestServer(config)
+    server = GuestServer(uvicorn_config(app, graceful_seconds=graceful_seconds, http="h11", lifespan=lifespan))
     task = asyncio.create_task(server.serve(sockets=[sock]), name=f"{name}:{port}")
     try:
         while not server.started:

@@ -14,19 +14,21 @@ from typing import Any
 
 from ccc_mcp import __version__
 
-# Every setting but the HTTP bearer token, which stays in the environment (a flag would show in `ps`).
-_SERVE_FIELDS = (
-    "region", "endpoint", "instance_id", "allowed_instances", "device_id", "log_level",
-    "connect_timeout", "read_timeout", "deadline", "max_attempts",
-    "allowed_hosts", "allowed_origins", "jwks_url", "jwt_issuer", "resource_url", "required_scopes",
-    "rate_limit", "rate_burst", "max_body_bytes", "audit_log", "shutdown_grace",
-)  # fmt: skip
+# Settings without a flag: the HTTP bearer token stays in the environment (a flag would show in `ps`).
+_ENVIRONMENT_ONLY = frozenset({"auth_token"})
+
+
+def _serve_fields() -> list[str]:
+    """Every setting that `serve` takes as a flag, in the settings model's order."""
+    from ccc_mcp.config import Settings
+
+    return [name for name in Settings.model_fields if name not in _ENVIRONMENT_ONLY]
 
 
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     from ccc_mcp.config import Settings
 
-    for name in _SERVE_FIELDS:
+    for name in _serve_fields():
         field = Settings.model_fields[name]
         env = field.validation_alias
         default = field.default if not isinstance(field.default, frozenset) else None
@@ -76,11 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     command = args.command or "serve"
-    if command == "serve" and args.command is None:
+    if args.command is None:
         # Bare `ccc-mcp`: serve with every option at its default (environment still applies).
-        args = build_parser().parse_args(["serve"])
+        args = parser.parse_args(["serve"])
     if command == "simulator":
         from ccc_mcp.simulator import run_simulator
 
@@ -98,7 +101,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ccc_mcp.config import load_settings
     from ccc_mcp.logging_setup import configure_logging
 
-    overrides: dict[str, Any] = {name: getattr(args, name) for name in _SERVE_FIELDS}
+    overrides: dict[str, Any] = {name: getattr(args, name) for name in _serve_fields()}
     try:
         settings = load_settings(**overrides)
     except ValidationError as exc:

@@ -71,18 +71,11 @@ async def _serve(settings: Settings, transport: str, host: str, port: int, simul
 async def _serve_http(settings: Settings, credentials: CredentialsProvider, host: str, port: int) -> None:
     import uvicorn
 
+    from ccc_mcp.asgi import uvicorn_config
     from ccc_mcp.http.app import build_http_app
 
     app = build_http_app(settings, credentials)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
-    )
+    config = uvicorn_config(app, graceful_seconds=settings.shutdown_grace, host=host, port=port)
     mode = "OAuth" if settings.oauth_enabled else "bearer token" if settings.auth_token else "no authentication"
     log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, mode)
     await uvicorn.Server(config).serve()

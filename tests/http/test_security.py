@@ -105,6 +105,24 @@ async def test_configured_public_name_and_origin_are_accepted(http_server: Calla
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("configured", "host", "accepted"),
+    [
+        ("mcp.example.com", "mcp.example.com:8443", True),  # no port configured: any port
+        ("mcp.example.com:443", "mcp.example.com:443", True),
+        ("mcp.example.com:443", "mcp.example.com:8443", False),  # a configured port is exact
+        ("[2001:db8::1]", "[2001:db8::1]:8443", True),  # an IPv6 literal is not a port
+        ("[2001:db8::1]:443", "[2001:db8::1]:8443", False),
+    ],
+)
+async def test_configured_host_ports(
+    http_server: Callable[..., Any], configured: str, host: str, accepted: bool
+) -> None:
+    async with http_server(allowed_hosts=configured) as running, httpx.AsyncClient() as http:
+        response = await http.post(running.mcp_url, json=initialize_body(), headers={**JSON_HEADERS, "host": host})
+    assert (response.status_code == 200) is accepted, response.status_code
+
+
 async def test_loopback_origin_is_accepted(http_server: Callable[..., Any]) -> None:
     async with http_server() as running, httpx.AsyncClient() as http:
         response = await http.post(running.mcp_url, json=initialize_body(),

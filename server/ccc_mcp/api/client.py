@@ -120,9 +120,7 @@ class CccClient:
             if transport is None:
                 from httpx_aiohttp import AiohttpTransport
 
-                transport = AiohttpTransport(
-                    limits=httpx.Limits(max_connections=100, max_keepalive_connections=32)
-                )
+                transport = AiohttpTransport(limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
             self._http = httpx.AsyncClient(
                 transport=transport,
                 timeout=httpx.Timeout(
@@ -141,9 +139,7 @@ class CccClient:
             await self._http.aclose()
             self._http = None
 
-    async def call(
-        self, action: str, params: Mapping[str, str | None], *, version: str = API_VERSION
-    ) -> ApiResult:
+    async def call(self, action: str, params: Mapping[str, str | None], *, version: str = API_VERSION) -> ApiResult:
         """Run one action to completion: a success, or the last attempt's structured error."""
         query = {name: value for name, value in params.items() if value is not None}
         started = time.monotonic()
@@ -152,8 +148,10 @@ class CccClient:
         from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, stop_before_delay
         from tenacity.wait import wait_random_exponential
 
+        backoff = wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_cap)
+
         def wait(state: RetryCallState) -> float:
-            jitter = wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_cap)(state)
+            jitter = backoff(state)
             last = state.outcome.result() if state.outcome else None
             return max(jitter, last.retry_after or 0.0) if isinstance(last, ApiResult) else jitter
 
@@ -262,12 +260,18 @@ def _parse(action: str, status: int, headers: Mapping[str, str], body: bytes) ->
     )
 
 
-def _envelope(body: bytes) -> ApiEnvelope | None:
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """`body` decoded as a JSON object; None for anything else (not JSON, too deeply nested, not an object)."""
     try:
         decoded = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(decoded, dict):
+    return decoded if isinstance(decoded, dict) else None
+
+
+def _envelope(body: bytes) -> ApiEnvelope | None:
+    decoded = json_object(body)
+    if decoded is None:
         return None
     try:
         return ApiEnvelope.model_validate(decoded)

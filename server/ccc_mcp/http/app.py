@@ -30,7 +30,8 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
     """Loopback names always, plus what the operator lists; any port for loopback (`name:*`)."""
     hosts = [*LOOPBACK_NAMES, *(f"{name}:*" for name in LOOPBACK_NAMES)]
     for name in sorted(settings.allowed_hosts):
-        hosts += [name] if ":" in name.strip("[]").rsplit("]", 1)[-1] else [name, f"{name}:*"]
+        has_port = ":" in name.rsplit("]", 1)[-1]  # "[2001:db8::1]" has none, "[::1]:8443" and "a.b:443" do
+        hosts += [name] if has_port else [name, f"{name}:*"]
     origins = [f"http://{name}:*" for name in LOOPBACK_NAMES] + [f"http://{name}" for name in LOOPBACK_NAMES]
     origins += sorted(settings.allowed_origins)
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
@@ -44,12 +45,14 @@ def _oauth(settings: Settings) -> tuple[JwtVerifier | None, AuthSettings | None]
         raise ValueError("OAuth mode needs CCC_MCP_JWKS_URL, CCC_MCP_JWT_ISSUER and CCC_MCP_RESOURCE_URL")
     verifier = JwtVerifier(jwks_url=jwks_url, issuer=issuer, audience=resource)
     # Validated from strings so a path-less issuer keeps its exact form (RFC 8414 compares it verbatim).
-    auth = AuthSettings.model_validate({
-        "issuer_url": settings.jwt_issuer,
-        "resource_server_url": settings.resource_url,
-        "required_scopes": sorted(settings.required_scopes) or None,
-        "validate_token_resource": False,  # the verifier checks the audience itself
-    })
+    auth = AuthSettings.model_validate(
+        {
+            "issuer_url": issuer,
+            "resource_server_url": resource,
+            "required_scopes": sorted(settings.required_scopes) or None,
+            "validate_token_resource": False,  # the verifier checks the audience itself
+        }
+    )
     return verifier, auth
 
 

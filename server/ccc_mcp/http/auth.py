@@ -68,16 +68,20 @@ class StaticBearerAuth:
 
 async def _unauthorized(send: Send, description: str) -> None:
     body = json.dumps({"error": "invalid_token", "error_description": description}).encode()
-    await send({
-        "type": "http.response.start",
-        "status": 401,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"www-authenticate", f'Bearer realm="ccc-mcp", error="invalid_token", '
-                                  f'error_description="{description}"'.encode()),
-        ],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (
+                    b"www-authenticate",
+                    f'Bearer realm="ccc-mcp", error="invalid_token", error_description="{description}"'.encode(),
+                ),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -88,13 +92,14 @@ class JwtVerifier:
     thread, so a slow authorization server never blocks the event loop.
     """
 
-    def __init__(self, *, jwks_url: str, issuer: str, audience: str, algorithms: tuple[str, ...] = ("RS256", "ES256")):
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+
+    def __init__(self, *, jwks_url: str, issuer: str, audience: str):
         from jwt import PyJWKClient
 
         self._jwks = PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
         self.issuer = issuer
         self.audience = audience
-        self.algorithms = list(algorithms)
 
     async def verify_token(self, token: str) -> AccessToken | None:
         import jwt

@@ -6,9 +6,10 @@ A client gives up in one of two ways, and neither reaches the work on its own:
 - it sends `notifications/cancelled` (2025-era clients): statelessly, that arrives as a separate POST
   handled by a fresh server instance that knows nothing of the call.
 
-So this middleware reads each POST body itself, hands the application a replay of it, keeps listening for
-a disconnect, and remembers in-flight requests by (caller, JSON-RPC id) so that a cancellation from the
-same caller, to the same process, cancels them. Cancelling the application cancels the upstream request.
+So this middleware reads each POST body itself (bounded by the SDK's `RequestBodyLimitMiddleware`, which
+answers 413 beyond the limit), hands the application a replay of it, keeps listening for a disconnect, and
+remembers in-flight requests by (caller, JSON-RPC id) so that a cancellation from the same caller, to the
+same process, cancels them. Cancelling the application cancels the upstream request.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import json
 from typing import Any
 
 import anyio
+from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_DISCONNECTED = object()
+from ccc_mcp.api.client import json_object
 
 
 class CancelOnGiveUp:
@@ -28,20 +30,20 @@ class CancelOnGiveUp:
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
         self._in_flight: dict[tuple[str, str], anyio.CancelScope] = {}
+        self._bounded_post = RequestBodyLimitMiddleware(self._post, max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive, self.max_body_bytes)
-        if body is None:
-            await _too_large(send)
+        await self._bounded_post(scope, receive, send)
+
+    async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _read_body(receive)
+        if body is None:  # the client left before sending it all
             return
-        if not isinstance(body, bytes):  # the client left before sending it all
-            return
-        message = _json_object(body)
+        message = json_object(body)
         self._cancel_named_request(scope, message)
         key = _request_key(scope, message)
         await self._run(scope, receive, send, body, key)
@@ -99,33 +101,13 @@ def _request_key(scope: Scope, message: dict[str, Any] | None) -> tuple[str, str
     return _caller(scope), json.dumps(message["id"])
 
 
-def _json_object(body: bytes) -> dict[str, Any] | None:
-    try:
-        decoded = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    return decoded if isinstance(decoded, dict) else None
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | object | None:
-    """The whole body; None when over `limit`; `_DISCONNECTED` when the client left first."""
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole (already size-checked) body; None when the client left first."""
     chunks: list[bytes] = []
-    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return _DISCONNECTED
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
             return None
-        chunks.append(chunk)
+        chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-async def _too_large(send: Send) -> None:
-    body = json.dumps({"error": "request body too large"}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
