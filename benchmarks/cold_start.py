@@ -21,10 +21,9 @@ from benchmarks.common import (
     summary,
 )
 from benchmarks.context import Context
-from benchmarks.stdio_client import StdioServer, handshake
+from benchmarks.stdio_client import TOOLS_LIST, StdioServer, handshake
 
 GOAL = 1.10
-_LIST = b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n'
 
 
 def variants(ctx: Context) -> dict[str, tuple[list[str], dict[str, str], str, dict[str, Any]]]:
@@ -41,7 +40,7 @@ async def once(ctx: Context, name: str) -> tuple[float, float, float]:
     argv, env, tool, arguments = variants(ctx)[name]
     server = StdioServer(argv, env, ctx.log_dir / f"cold-{name}.log")
     try:
-        await server.spawn(handshake(0) + _LIST)
+        await server.spawn(handshake(0) + TOOLS_LIST)
         listed = await server.read_response(1)
         to_list = time.perf_counter() - server.spawned_at
         cpu = cpu_seconds(server.pid)

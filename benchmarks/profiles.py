@@ -46,9 +46,8 @@ from benchmarks.common import (
 from benchmarks.context import FULL, Context
 from benchmarks.http_load import BARE, EXPECT, OURS, start_servers, tool_request
 from benchmarks.loadgen import closed_loop
-from benchmarks.stdio_client import StdioServer, handshake
+from benchmarks.stdio_client import TOOLS_LIST, StdioServer, handshake
 
-_LIST = b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n'
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<path>[^()]*?)(?::\d+)?\)$")
 _PACKAGES = (
     "ccc_mcp", "mcp", "mcp_types", "pydantic", "pydantic_core", "httpx", "httpx_aiohttp", "aiohttp", "tenacity",
@@ -90,7 +89,7 @@ def parse_importtime(text: str) -> list[Import]:
 async def _until_listed(argv: list[str], env: dict[str, str], log: Path) -> float:
     server = StdioServer(argv, env, log)
     try:
-        await server.spawn(handshake(0) + _LIST)
+        await server.spawn(handshake(0) + TOOLS_LIST)
         await server.read_response(1)
         return time.perf_counter() - server.spawned_at
     finally:

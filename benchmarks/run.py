@@ -30,13 +30,6 @@ from benchmarks.common import REPO_ROOT, RESULTS_DIR, ensure_importable, machine
 from benchmarks.context import FULL, QUICK, Context
 
 SECTIONS = ("cold", "stdio", "http", "memory", "simulator")
-RESULT_KEYS = {
-    "cold": "cold_start",
-    "stdio": "stdio_call",
-    "http": "http_throughput",
-    "memory": "memory",
-    "simulator": "simulator",
-}
 DOCS = REPO_ROOT / "docs" / "performance.md"
 _PACKAGES = ("mcp", "httpx", "httpx-aiohttp", "aiohttp", "uvicorn", "starlette", "pydantic", "alibabacloud-ccc20200701")
 

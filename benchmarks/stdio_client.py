@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 PROTOCOL_VERSION = "2025-11-25"
+TOOLS_LIST = b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n'  # id 1, to write right after `handshake(0)`
 _LINE_LIMIT = 1 << 22
 
 

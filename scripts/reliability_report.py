@@ -85,9 +85,11 @@ def summary(data: dict[str, Any]) -> list[str]:
         ),
         (
             "Secrets",
-            f"{secrets.get('canaries', 0)} canaries (AccessKey secret, client token) in every suite; "
-            f"{secrets.get('texts', 0):,} texts checked ({secrets.get('characters', 0):,} characters)",
-            "never in a result, log record, server log, audit line or exception",
+            f"{secrets.get('canaries', 0)} canaries: the AccessKey secret the server signs with in every suite, "
+            f"the client token in every HTTP one; {secrets.get('texts', 0):,} texts checked "
+            f"({secrets.get('characters', 0):,} characters)",
+            "never in a tool result, a log record (with its arguments) at DEBUG, the server process's log or "
+            "its audit lines",
             "held" if outcomes and all(o == "passed" for o in outcomes.values()) else "see failures",
         ),
     ]

@@ -64,6 +64,7 @@ class FakeCcc:
 
     script: list[httpx.Response | Exception | Responder] = field(default_factory=list)
     seen: list[SeenRequest] = field(default_factory=list)
+    key: SigningKey = TEST_KEY  # the key a request must be signed with to count as `signature_valid`
 
     def answer(self, *responses: httpx.Response | Exception | Responder) -> None:
         self.script.extend(responses)
@@ -77,16 +78,15 @@ class FakeCcc:
             return step(request)
         return step
 
-    @staticmethod
-    def _inspect(request: httpx.Request) -> SeenRequest:
+    def _inspect(self, request: httpx.Request) -> SeenRequest:
         query = dict(parse_qsl(urlsplit(str(request.url)).query, keep_blank_values=True))
         headers = {name.lower(): value for name, value in request.headers.items()}
         parsed = signing.parse_authorization(headers.get("authorization", ""))
         valid = False
-        if parsed is not None and parsed.access_key_id == TEST_KEY.access_key_id:
+        if parsed is not None and parsed.access_key_id == self.key.access_key_id:
             signed = {name: headers.get(name, "") for name in parsed.signed_header_names}
             canonical = signing.canonical_request(request.method, "/", query, signed)
-            valid = signing.signatures_match(signing.signature(TEST_KEY.access_key_secret, canonical), parsed.signature)
+            valid = signing.signatures_match(signing.signature(self.key.access_key_secret, canonical), parsed.signature)
         return SeenRequest(request.method, query, headers, valid)
 
     def transport(self) -> httpx.MockTransport:

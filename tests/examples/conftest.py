@@ -6,16 +6,15 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.e2e.conftest import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -69,12 +68,6 @@ def clean_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def documented_http_command() -> list[str]:
     """The `ccc-mcp serve --transport http ...` line that examples/README.md tells users to run."""
     text = (EXAMPLES / "README.md").read_text()
@@ -109,18 +102,10 @@ def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the HTTP server exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the HTTP server did not become healthy:\n{log.read_text()}")
-            time.sleep(0.05)
+        try:
+            wait_until_healthy(base, process)
+        except (RuntimeError, TimeoutError) as exc:
+            pytest.fail(f"{exc}:\n{log.read_text()}")
         yield HttpServer(base_url=base, port=port, token=token, log=log)
     finally:
         process.terminate()

@@ -174,10 +174,26 @@ def test_configs_are_the_documented_ones() -> None:
         assert f"({name})" in readme, f"{name} is linked from examples/README.md"
 
 
-def test_clean_environment_has_no_secrets() -> None:
+def test_clean_environment_has_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tests/conftest.py already clears ALIBABA_CLOUD_* and CCC_*: plant one of each kind, so that this fails
+    # if clean_environment stops removing them.
+    planted = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "planted-key-id",
+        "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "planted-false",
+        "CCC_ENDPOINT": "https://planted.example",
+        "CCC_MCP_AUTH_TOKEN": "planted-token",
+        "OPENAI_API_KEY": "planted-sk",
+        "LANGSMITH_API_KEY": "planted-ls",
+        "LANGCHAIN_TRACING_V2": "planted-true",
+        "PYTHONPATH": "/planted/path",
+    }
+    for name, value in planted.items():
+        monkeypatch.setenv(name, value)
     env = clean_environment()
     assert env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] == "true"
     assert env["OPENAI_AGENTS_DISABLE_TRACING"] == "1"
     leaked = [name for name in env if name.startswith(("ALIBABA_CLOUD_ACCESS", "CCC_", "OPENAI_", "LANGSMITH_"))]
     assert leaked == ["OPENAI_AGENTS_DISABLE_TRACING"]
+    assert not {"LANGCHAIN_TRACING_V2", "PYTHONPATH"} & env.keys()
+    assert not set(planted.values()) & set(env.values()), "no planted value survives"
     assert Path(resolve_command("ccc-mcp")).exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -61,9 +62,9 @@ async def authorization_server() -> AsyncIterator[AuthorizationServer]:
 def oauth_server(http_server: Callable[..., Any], authorization_server: AuthorizationServer) -> Callable[..., Any]:
     resource = "https://mcp.example.test/mcp"
 
-    def start() -> Any:
+    def start(**extra: Any) -> Any:
         return http_server(jwks_url=authorization_server.url, jwt_issuer=ISSUER, resource_url=resource,
-                           required_scopes=SCOPE, allowed_hosts="mcp.example.test")
+                           required_scopes=SCOPE, allowed_hosts="mcp.example.test", **extra)
 
     start.resource = resource  # type: ignore[attr-defined]
     return start
@@ -79,13 +80,18 @@ async def _status(base: str, token: str | None) -> httpx.Response:
 
 async def test_valid_token_is_accepted_and_the_caller_identified(
     oauth_server: Callable[..., Any], authorization_server: AuthorizationServer, fake_ccc: FakeCcc,
-    protocol_mode: str,
+    protocol_mode: str, tmp_path: Path,
 ) -> None:
     token = authorization_server.token(audience=oauth_server.resource)  # type: ignore[attr-defined]
-    async with oauth_server() as running, running.client(token, protocol_mode) as client:
+    audit = tmp_path / "audit.jsonl"
+    async with oauth_server(audit_log=str(audit)) as running, running.client(token, protocol_mode) as client:
         result = await client.call_tool("unmute_call", ARGS)
     assert not result.is_error, result.structured_content
     assert token not in json.dumps(fake_ccc.seen[0].headers)
+    # Identified by the verified token's subject (not by anything the client asserts), in the audit record.
+    [record] = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert record["caller"] == "user-42@127.0.0.1"
+    assert token not in audit.read_text()
 
 
 async def test_no_token_gets_a_challenge_naming_the_metadata(oauth_server: Callable[..., Any]) -> None:

@@ -29,11 +29,12 @@ from hypothesis import strategies as st
 from mcp import Client
 
 from ccc_mcp.api.credentials import StaticCredentials
+from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.app import build_server
 from ccc_mcp.config import load_settings
 from ccc_mcp.tools.call_control import OUTPUT_SCHEMA
-from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
-from tests.reliability.conftest import assert_no_canary
+from tests.fakes import FAKE_ENDPOINT, FakeCcc
+from tests.reliability.conftest import CANARY_SECRET, assert_no_canary
 
 RESULT_SCHEMA = jsonschema.Draft202012Validator(OUTPUT_SCHEMA)  # checked once, not per answer
 EXAMPLES = int(os.environ.get("CCC_BAD_INPUT_EXAMPLES", "2000"))
@@ -133,9 +134,11 @@ class ServerUnderTest:
 
 @pytest.fixture(scope="module", params=["auto", "legacy"], ids=["modern", "legacy"])
 def server(request: pytest.FixtureRequest) -> Iterator[ServerUnderTest]:
-    fake = FakeCcc()
+    # The suite's canary is this server's AccessKey secret, so the canary checks here can catch a leak.
+    key = SigningKey("bad-input-access-key-id", CANARY_SECRET)
+    fake = FakeCcc(key=key)
     settings_ = load_settings(endpoint=FAKE_ENDPOINT, deadline=5.0, audit_log="off")
-    mcp_server = build_server(settings_, credentials=StaticCredentials(TEST_KEY), transport=fake.transport())
+    mcp_server = build_server(settings_, credentials=StaticCredentials(key), transport=fake.transport())
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(Client(mcp_server, mode=request.param)) as client,
@@ -180,6 +183,7 @@ def check_answer(server: ServerUnderTest, arguments: dict[str, Any] | None) -> N
     else:
         assert requests == 1, "a valid set sends exactly one request"
         assert structured["ok"] is True, structured
+        assert server.fake.seen[-1].signature_valid, "signed with the canary secret"
         sent = server.fake.seen[-1].query
         for name, wire in WIRE_NAMES.items():
             if isinstance(arguments, dict) and arguments.get(name) is not None:
