@@ -53,6 +53,11 @@ class SeenRequest:
     query: dict[str, str]
     headers: dict[str, str]
     signature_valid: bool
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def action(self) -> str:
+        return self.headers.get("x-acs-action", "")
 
 
 Responder = Callable[[httpx.Request], httpx.Response]
@@ -81,13 +86,18 @@ class FakeCcc:
     def _inspect(self, request: httpx.Request) -> SeenRequest:
         query = dict(parse_qsl(urlsplit(str(request.url)).query, keep_blank_values=True))
         headers = {name.lower(): value for name, value in request.headers.items()}
+        body = request.content
         parsed = signing.parse_authorization(headers.get("authorization", ""))
         valid = False
         if parsed is not None and parsed.access_key_id == self.key.access_key_id:
             signed = {name: headers.get(name, "") for name in parsed.signed_header_names}
-            canonical = signing.canonical_request(request.method, "/", query, signed)
-            valid = signing.signatures_match(signing.signature(self.key.access_key_secret, canonical), parsed.signature)
-        return SeenRequest(request.method, query, headers, valid)
+            digest = signing.body_sha256(body)
+            canonical = signing.canonical_request(request.method, "/", query, signed, digest)
+            valid = headers.get("x-acs-content-sha256") == digest and signing.signatures_match(
+                signing.signature(self.key.access_key_secret, canonical), parsed.signature
+            )
+        form = dict(parse_qsl(body.decode(), keep_blank_values=True)) if body else {}
+        return SeenRequest(request.method, query, headers, valid, form)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)

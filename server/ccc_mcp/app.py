@@ -17,18 +17,29 @@ from ccc_mcp.api.credentials import CredentialsProvider, resolve_credentials
 from ccc_mcp.audit import AuditLog
 from ccc_mcp.config import Settings
 from ccc_mcp.ratelimit import RateLimiter
-from ccc_mcp.tools.call_control import build_tool
-from ccc_mcp.tools.unmute_call import UNMUTE_CALL
+from ccc_mcp.tools.adapter import ToolNarrowing, build_mcp_tool
+from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.registry import select_tools
 
 if TYPE_CHECKING:
     import httpx
 
 SERVER_NAME = "ccc-mcp-server"
-INSTRUCTIONS = (
-    "Controls live calls in Alibaba Cloud Contact Center (CCC). Agents are named name@instance; a call "
-    "is a job id with channels. Every tool result has ok, request_id, call_context, user_context and, on "
-    "failure, error with a code, whether retrying can help, and a hint on what to do next."
-)
+
+
+def instructions(published: frozenset[str]) -> str:
+    """The server's instructions for this deployment: they name only tools it publishes."""
+    guide = Guide(published)
+    return (
+        "Controls live calls in Alibaba Cloud Contact Center (CCC). Agents are named by user id (name@instance); "
+        "a call is a job id with channels, one per party."
+        + guide.mention("list_agents", "Find an agent's user id with list_agents.")
+        + guide.mention(
+            "get_agent_status", "Look at an agent's call with get_agent_status before acting, and again to verify."
+        )
+        + " Every result has ok and request_id and, on failure, error with a code, whether retrying can help, "
+        "and a hint on what to do next."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +90,17 @@ def build_server(
             await client.aclose()
             audit.close()
 
+    specs = select_tools(settings.tools, settings.read_only)
+    published = frozenset(spec.name for spec in specs)
     return MCPServer(
         SERVER_NAME,
         title="Alibaba Cloud Contact Center",
         version=__version__,
-        instructions=INSTRUCTIONS,
-        tools=[build_tool(UNMUTE_CALL, settings)],
+        instructions=instructions(published),
+        tools=[build_mcp_tool(spec, settings, published) for spec in specs],
         lifespan=lifespan,
         log_level=settings.log_level,
         token_verifier=token_verifier,
         auth=auth,
+        middleware=[ToolNarrowing(published)],
     )

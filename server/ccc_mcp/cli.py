@@ -32,12 +32,16 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
         field = Settings.model_fields[name]
         env = field.validation_alias
         default = field.default if not isinstance(field.default, frozenset) else None
+        flag = f"--{name.replace('_', '-')}"
+        shown = default if default is not None else "none"
+        if field.annotation is bool:  # an on/off setting is a switch, not a flag that takes a value
+            parser.add_argument(
+                flag, dest=name, default=None, action="store_const", const=True,
+                help=f"{field.description} Env {env}=true; default off.",
+            )  # fmt: skip
+            continue
         parser.add_argument(
-            f"--{name.replace('_', '-')}",
-            dest=name,
-            default=None,
-            metavar=name.upper(),
-            help=f"{field.description} Env {env}; default {default if default is not None else 'none'}.",
+            flag, dest=name, default=None, metavar=name.upper(), help=f"{field.description} Env {env}; default {shown}."
         )
 
 

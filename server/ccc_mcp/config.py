@@ -46,7 +46,19 @@ class Settings(BaseSettings):
     device_id: str = Field(
         DEFAULT_DEVICE_ID,
         validation_alias="CCC_DEVICE_ID",
-        description="DeviceId sent when a call omits device_id.",
+        description="DeviceId sent with every call-control and status request (CCC ignores its value, but "
+        "the API page marks it required; tools do not ask the model for it).",
+    )
+    tools: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(),
+        validation_alias="CCC_MCP_TOOLS",
+        description="Comma-separated names of the tools to publish; an unknown name stops start-up. Empty: "
+        "every tool.",
+    )
+    read_only: bool = Field(
+        False,
+        validation_alias="CCC_MCP_READ_ONLY",
+        description="Publish only the tools that change nothing (readOnlyHint true).",
     )
     auth_token: SecretStr | None = Field(
         None,
@@ -129,7 +141,9 @@ class Settings(BaseSettings):
         description="HTTP: seconds in-flight calls get to finish after SIGTERM.",
     )
 
-    @field_validator("allowed_instances", "allowed_hosts", "allowed_origins", "required_scopes", mode="before")
+    @field_validator(
+        "allowed_instances", "allowed_hosts", "allowed_origins", "required_scopes", "tools", mode="before"
+    )
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -161,6 +175,14 @@ class Settings(BaseSettings):
     @property
     def oauth_enabled(self) -> bool:
         return self.jwks_url is not None
+
+    @model_validator(mode="after")
+    def _check_tools(self) -> Settings:
+        """Refuse a selection naming unknown tools (or leaving none) before anything starts."""
+        from ccc_mcp.tools.registry import select_tools
+
+        select_tools(self.tools, self.read_only)
+        return self
 
     @model_validator(mode="after")
     def _check_oauth(self) -> Settings:

@@ -1,8 +1,9 @@
 """`ccc-mcp demo`: the product at work in a few seconds, with no Alibaba account.
 
 It starts the embedded simulator, launches `ccc-mcp serve` as a subprocess over stdio (exactly as a
-desktop client would), connects the MCP SDK's client, lists the tool, unmutes the demo agent's call and
-shows the structured error for an agent who is not on a call. Output is for a person, on stdout.
+desktop client would), connects the MCP SDK's client and walks the loop a model drives: find the agents on
+a call (list_agents), look at one agent's call (get_agent_status), unmute them (unmute_call), look again to
+verify, and show the structured error for an agent who is not on a call. Output is for a person, on stdout.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from typing import Any
 import anyio
 
 DEMO_INSTANCE = "ccc-demo"
-CALLS: list[tuple[str, dict[str, str]]] = [
-    ("Unmute the demo agent, who is on a call with a muted line",
-     {"instance_id": DEMO_INSTANCE, "user_id": "agent@ccc-demo"}),
-    ("Try an agent who is not on a call (a business error, returned as a structured result)",
+DEMO_AGENT = "agent@ccc-demo"
+STEPS: list[tuple[str, str, dict[str, Any]]] = [
+    ("Find the agents who are on a call", "list_agents", {"instance_id": DEMO_INSTANCE, "states": ["TALKING"]}),
+    ("Look at the demo agent's call: their line is muted", "get_agent_status",
+     {"instance_id": DEMO_INSTANCE, "user_id": DEMO_AGENT}),
+    ("Unmute them", "unmute_call", {"instance_id": DEMO_INSTANCE, "user_id": DEMO_AGENT}),
+    ("Look again to verify", "get_agent_status", {"instance_id": DEMO_INSTANCE, "user_id": DEMO_AGENT}),
+    ("Try an agent who is not on a call (a business error, returned as a structured result)", "unmute_call",
      {"instance_id": DEMO_INSTANCE, "user_id": "idle@ccc-demo"}),
 ]  # fmt: skip
 
@@ -58,13 +63,13 @@ async def _demo(log_level: str) -> None:
             _say(f"2. Launched `ccc-mcp serve` over stdio and connected an MCP client "
                  f"({(time.monotonic() - connect_started) * 1000:.0f} ms)")
             tools = (await client.list_tools()).tools
-            _say("3. tools/list:")
+            _say(f"3. tools/list: {len(tools)} tools (arguments; * = required)")
             for tool in tools:
                 _show_tool(tool)
-            for step, (title, arguments) in enumerate(CALLS, start=4):
+            for step, (title, name, arguments) in enumerate(STEPS, start=4):
                 _say(f"\n{step}. {title}:")
-                _say(f"   unmute_call({', '.join(f'{k}={v!r}' for k, v in arguments.items())})")
-                result = await client.call_tool("unmute_call", arguments)
+                _say(f"   {name}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})")
+                result = await client.call_tool(name, arguments)
                 _show_result(result.structured_content or {}, bool(result.is_error))
 
 
@@ -84,26 +89,39 @@ def _show_tool(tool: Any) -> None:
     schema = tool.input_schema
     required = set(schema.get("required", []))
     names = ", ".join(f"{name}{'*' if name in required else ''}" for name in schema.get("properties", {}))
-    hints = tool.annotations
-    _say(f"   {tool.name} — {tool.title}; arguments: {names} (* required)")
-    if hints is not None:
-        _say(f"   annotations: read-only={hints.read_only_hint}, destructive={hints.destructive_hint}, "
-             f"idempotent={hints.idempotent_hint}, open-world={hints.open_world_hint}")
+    _say(f"   - {tool.name} ({tool.title}): {names}")
 
 
 def _show_result(out: dict[str, Any], is_error: bool) -> None:
-    if not is_error and out.get("ok"):
-        _say(f"   ok — request id {out.get('request_id')}")
-        call = out.get("call_context") or {}
+    if is_error or not out.get("ok"):
+        _show_error(out)
+        return
+    _say(f"   ok — request id {out.get('request_id')}")
+    if "agents" in out:
+        for agent in out["agents"]:
+            _say(f"     - {agent.get('name')} ({agent.get('user_id')}, extension {agent.get('extension')}): "
+                 f"{agent.get('state')} for {agent.get('seconds_in_state')} s")
+        _say(f"   {out.get('total')} in all; next page: {out.get('next_page') or 'none'}")
+        return
+    call = out.get("call_context")
+    if call is None:
+        _say("   not on a call")
+    else:
         _say(f"   call {call.get('job_id')} ({call.get('call_type')}), channels:")
         for channel in call.get("channel_contexts", []):
-            who = channel.get("user_id") or f"customer {channel.get('destination') or channel.get('originator')}"
-            flags = channel.get("channel_flags") or "no flags (unmuted)"
-            _say(f"     - {who}: {channel.get('channel_state')}, {flags}")
-        user = out.get("user_context") or {}
-        _say(f"   agent {user.get('user_id')}: {user.get('user_state')}, extension {user.get('extension')}, "
-             f"work mode {user.get('work_mode')}")
-        return
+            _show_channel(channel)
+    user = out.get("user_context") or {}
+    _say(f"   agent {user.get('user_id')}: {user.get('user_state')}, extension {user.get('extension')}")
+
+
+def _show_channel(channel: dict[str, Any]) -> None:
+    who = channel.get("user_id") or f"customer {channel.get('originator')}"
+    flags = channel.get("flags")
+    shown = "flags not reported" if flags is None else ", ".join(flags) or "no flags (heard, not held)"
+    _say(f"     - {who}: {channel.get('channel_state')}, {shown}")
+
+
+def _show_error(out: dict[str, Any]) -> None:
     error = out.get("error") or {}
     retry = "yes" if error.get("retryable") else "no"
     _say(f"   error {error.get('code')} (HTTP {error.get('http_status')}, retryable: {retry}, "

@@ -86,6 +86,13 @@ async def _start_simulator(stack: AsyncExitStack, settings: Settings) -> tuple[S
     from ccc_mcp.simulator import running_simulator
 
     sim = await stack.enter_async_context(running_simulator(host="127.0.0.1", port=0))
-    log.warning("Using the embedded CCC simulator at %s (instance ccc-demo; try user agent@ccc-demo)", sim.endpoint)
+    # The simulator has one instance: make it the default, so a model can say just "hold Wang's customer".
+    instance = settings.instance_id or "ccc-demo"
+    log.warning(
+        "Using the embedded CCC simulator at %s (default instance %s; try list_agents, or agent@ccc-demo)",
+        sim.endpoint,
+        instance,
+    )
     key = SigningKey(sim.access_key_id, sim.access_key_secret)
-    return settings.model_copy(update={"endpoint": sim.endpoint}), StaticCredentials(key, source="simulator")
+    update = {"endpoint": sim.endpoint, "instance_id": instance}
+    return settings.model_copy(update=update), StaticCredentials(key, source="simulator")

@@ -91,8 +91,7 @@ async def test_one_client_across_two_replicas_in_both_eras(
     bases = [http_process(simulator, CCC_MCP_AUDIT_LOG=str(audit))[0] for audit in audits]
     front = nginx(*(int(base.rsplit(":", 1)[1]) for base in bases))
     async with Client(f"{front}/mcp", mode=protocol_mode) as client:
-        [tool] = (await client.list_tools()).tools
-        assert tool.name == "unmute_call"
+        assert "unmute_call" in [tool.name for tool in (await client.list_tools()).tools]
         for _ in range(6):
             result = await client.call_tool("unmute_call", {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"})
             assert not result.is_error, result.structured_content

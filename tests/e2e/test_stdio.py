@@ -41,8 +41,8 @@ def server_params(sim: Simulator, *extra: str, secret: str | None = None, **env:
 
 async def test_unmute_over_stdio_in_both_protocol_eras(simulator: Simulator, protocol_mode: str) -> None:
     async with Client(server_params(simulator), mode=protocol_mode) as client:
-        [tool] = (await client.list_tools()).tools
-        assert tool.name == "unmute_call"
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        assert "unmute_call" in names
         result = await client.call_tool("unmute_call", {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"})
         out: dict[str, Any] = result.structured_content or {}
         assert not result.is_error, out
@@ -50,7 +50,7 @@ async def test_unmute_over_stdio_in_both_protocol_eras(simulator: Simulator, pro
         assert out["user_context"]["user_state"] == "TALKING"
         agent_channels = [c for c in out["call_context"]["channel_contexts"] if c["user_id"] == "agent@ccc-demo"]
         assert agent_channels
-        assert "MUTED" not in (agent_channels[0]["channel_flags"] or "")
+        assert agent_channels[0]["flags"] == []
 
         idle = await client.call_tool("unmute_call", {"instance_id": "ccc-demo", "user_id": "idle@ccc-demo"})
         assert idle.is_error
@@ -60,8 +60,8 @@ async def test_unmute_over_stdio_in_both_protocol_eras(simulator: Simulator, pro
 async def test_serve_subcommand_with_a_default_instance(simulator: Simulator) -> None:
     params = server_params(simulator, "serve", "--instance-id", "ccc-demo")
     async with Client(params) as client:
-        [tool] = (await client.list_tools()).tools
-        assert tool.input_schema["required"] == ["user_id"]
+        for tool in (await client.list_tools()).tools:
+            assert "instance_id" not in tool.input_schema["required"], tool.name
         result = await client.call_tool("unmute_call", {"user_id": "agent@ccc-demo"})
         assert not result.is_error
 
@@ -78,7 +78,7 @@ async def test_wrong_secret_is_a_structured_error_and_never_leaks(simulator: Sim
     assert (result.structured_content or {})["error"]["code"] == "SignatureDoesNotMatch"
     assert bad.is_error
     log = log_path.read_text()
-    assert "action=UnmuteCall" in log, "the call was logged to stderr"
+    assert "actions=UnmuteCall" in log, "the call was logged to stderr"
     assert "outcome=SignatureDoesNotMatch" in log
     for text in (result.model_dump_json(), bad.model_dump_json(), log):
         assert CANARY not in text

@@ -29,8 +29,10 @@ class RunningHttp:
         return f"{self.base}/mcp"
 
     @asynccontextmanager
-    async def client(self, token: str | None = None, mode: str = "auto") -> AsyncIterator[Client]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async def client(
+        self, token: str | None = None, mode: str = "auto", headers: dict[str, str] | None = None
+    ) -> AsyncIterator[Client]:
+        headers = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
         async with httpx2.AsyncClient(headers=headers, timeout=30) as http, Client(
             streamable_http_client(self.mcp_url, http_client=http), mode=mode
         ) as client:

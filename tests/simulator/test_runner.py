@@ -19,12 +19,15 @@ import httpx
 import pytest
 
 from ccc_mcp.simulator import (
+    FixedClock,
     ScenarioError,
+    Simulator,
     add_simulator_arguments,
     run_simulator,
     running_simulator,
     simulator_in_thread,
 )
+from ccc_mcp.simulator.cli import banner
 
 from .helpers import Remote, call
 
@@ -72,7 +75,7 @@ def parser() -> argparse.ArgumentParser:
 def test_every_option_names_its_environment_variable() -> None:
     text = " ".join(parser().format_help().split())
     for env in ("CCC_SIM_HOST", "CCC_SIM_PORT", "CCC_SIM_SCENARIO", "CCC_SIM_FAULTS", "CCC_SIM_ADMIN",
-                "CCC_SIM_ALLOW_REMOTE", "CCC_SIM_LOG_LEVEL", "CCC_SIM_SEED"):
+                "CCC_SIM_ALLOW_REMOTE", "CCC_SIM_LOG_LEVEL", "CCC_SIM_SEED", "CCC_SIM_FIXED_CLOCK"):
         assert env in text
 
 
@@ -84,6 +87,18 @@ def test_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     args = parser().parse_args([])
     assert (args.port, args.admin) == (9100, True)
     assert parser().parse_args(["--port", "9200"]).port == 9200  # flags override the environment
+
+
+def test_the_fixed_clock_option_and_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert parser().parse_args([]).fixed_clock is None
+    assert parser().parse_args(["--fixed-clock", "1700000600000"]).fixed_clock == 1_700_000_600_000
+    monkeypatch.setenv("CCC_SIM_FIXED_CLOCK", "1700000000000")
+    assert parser().parse_args([]).fixed_clock == 1_700_000_000_000
+
+
+def test_the_banner_says_when_the_clock_is_fixed() -> None:
+    assert "Clock            fixed at 1700000600000" in banner(Simulator(clock=FixedClock(1_700_000_600_000)))
+    assert "Clock" not in banner(Simulator())
 
 
 def test_a_non_loopback_host_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,7 +147,7 @@ def test_the_service_prints_a_banner_logs_requests_and_stops_on_sigterm() -> Non
         "sys.exit(run_simulator(p.parse_args(sys.argv[1:])))\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", script, "--port", "0", "--log-level", "info"],
+        [sys.executable, "-c", script, "--port", "0", "--log-level", "info", "--fixed-clock", "1700000602000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
     )
     try:
@@ -150,6 +165,13 @@ def test_the_service_prints_a_banner_logs_requests_and_stops_on_sigterm() -> Non
                 return (await call(http, remote, "UnmuteCall", query)).status_code
 
         assert asyncio.run(one_call()) == 400
+
+        async def poll_heartbeat() -> int:
+            async with httpx.AsyncClient() as http:
+                response = await call(http, remote, "PollUserStatus", {"InstanceId": "ccc-demo", "UserId": "wang@ccc-demo"})
+                return int(response.json()["Data"]["UserContext"]["Heartbeat"])
+
+        assert asyncio.run(poll_heartbeat()) == 1_700_000_600_000  # --fixed-clock reached the state
         line = stderr.until(r"UnmuteCall .* -> InvalidOperation\.UserState 400")
         assert "InstanceId=ccc-demo UserId=idle@ccc-demo" in line
         assert "never-logged" not in line

@@ -40,7 +40,7 @@ def test_unmute_call_succeeds_out_of_the_box(sim: Simulator, sdk_client: SdkFact
     assert (call.instance_id, call.job_id, call.call_type) == ("ccc-demo", "job-demo-1", "INBOUND")
     agent_leg = next(ch for ch in call.channel_contexts if ch.user_id == "agent@ccc-demo")
     assert agent_leg.channel_id == AGENT_CHANNEL
-    assert (agent_leg.channel_state, agent_leg.channel_flags) == ("ANSWERED", "")
+    assert (agent_leg.channel_state, agent_leg.channel_flags) == ("ANSWERED", "[]")  # Set.toString() style
     user = body.data.user_context
     assert (user.user_id, user.user_state, user.job_id, user.instance_id) == (
         "agent@ccc-demo", "TALKING", "job-demo-1", "ccc-demo")
@@ -54,7 +54,7 @@ def test_mute_call_then_unmute_call_round_trip(sim: Simulator, sdk_client: SdkFa
     muted = client.mute_call(models.MuteCallRequest(instance_id="ccc-demo", job_id="job-demo-1",
                                                     user_id="agent@ccc-demo", channel_id=AGENT_CHANNEL))
     leg = next(ch for ch in muted.body.data.call_context.channel_contexts if ch.channel_id == AGENT_CHANNEL)
-    assert leg.channel_flags == "MUTED"
+    assert leg.channel_flags == "[MUTED]"
     assert agent_channel_flags(sim) == ["MUTED"]
     client.unmute_call(models.UnmuteCallRequest(instance_id="ccc-demo", user_id="agent@ccc-demo",
                                                 job_id="job-demo-1"))
@@ -175,3 +175,127 @@ def test_throttling_with_retry_after_is_what_the_sdk_expects(sim: Simulator, sdk
         unmute(sdk_client(sim))()
     assert (excinfo.value.code, excinfo.value.status_code, excinfo.value.retry_after) == ("Throttling.User", 429, 2)
     assert unmute(sdk_client(sim))().body.code == "OK"  # the rule was for one request only
+
+
+# -- the actions next to UnmuteCall, through the official SDK ----------------------------------------
+
+WANG = "wang@ccc-demo"
+WANG_JOB = "job-demo-3"
+WANG_CUSTOMER = "ch:customer:13900000006->02100000000:1700000300000:job-demo-3"
+WANG_CHANNEL = "ch:user:13900000006->8006:1700000300000:job-demo-3"
+
+
+def flags_by_channel(body_data: Any) -> dict[str, str]:
+    return {ch.channel_id: ch.channel_flags for ch in body_data.call_context.channel_contexts}
+
+
+def test_find_poll_hold_retrieve_mute_unmute_wang_with_no_setup(sim: Simulator, sdk_client: SdkFactory) -> None:
+    """The walk-through of docs/simulator.md: every step as the MCP tools will take it."""
+    client = sdk_client(sim)
+    found = client.list_realtime_agent_states(models.ListRealtimeAgentStatesRequest(
+        instance_id="ccc-demo", page_number=1, page_size=10, query="Wang"))
+    assert [(a.agent_id, a.agent_name, a.extension, a.state) for a in found.body.data.list] == [
+        (WANG, "Wang Fang", "8006", "Talking")]
+
+    polled = client.poll_user_status(models.PollUserStatusRequest(instance_id="ccc-demo", user_id=WANG))
+    data = polled.body.data
+    assert (data.user_context.job_id, data.call_context.job_id) == (WANG_JOB, WANG_JOB)
+    customer = next(ch for ch in data.call_context.channel_contexts if not ch.user_id)
+    assert (customer.channel_id, customer.channel_flags) == (WANG_CUSTOMER, "[]")
+
+    held = client.hold_call(models.HoldCallRequest(instance_id="ccc-demo", user_id=WANG, job_id=WANG_JOB,
+                                                   channel_id=customer.channel_id, device_id="d", music="default"))
+    assert (held.body.code, held.body.data.user_context.user_state) == ("OK", "TALKING")
+    assert held.body.data.user_context.reserved == 1_700_000_300_000
+    again = client.poll_user_status(models.PollUserStatusRequest(instance_id="ccc-demo", user_id=WANG)).body.data
+    assert flags_by_channel(again) == {WANG_CUSTOMER: "[HOLD]", WANG_CHANNEL: "[]"}
+
+    client.retrieve_call(models.RetrieveCallRequest(instance_id="ccc-demo", user_id=WANG, job_id=WANG_JOB,
+                                                    channel_id=WANG_CUSTOMER))
+    muted = client.mute_call(models.MuteCallRequest(instance_id="ccc-demo", user_id=WANG, job_id=WANG_JOB))
+    assert flags_by_channel(muted.body.data) == {WANG_CUSTOMER: "[]", WANG_CHANNEL: "[MUTED]"}
+    unmuted = client.unmute_call(models.UnmuteCallRequest(instance_id="ccc-demo", user_id=WANG, job_id=WANG_JOB))
+    assert flags_by_channel(unmuted.body.data) == {WANG_CUSTOMER: "[]", WANG_CHANNEL: "[]"}
+
+
+def test_retrieve_call_of_a_channel_not_on_hold(sim: Simulator, sdk_client: SdkFactory) -> None:
+    with pytest.raises(ClientException) as excinfo:
+        sdk_client(sim).retrieve_call(models.RetrieveCallRequest(
+            instance_id="ccc-demo", user_id=WANG, job_id=WANG_JOB, channel_id=WANG_CUSTOMER))
+    error = excinfo.value
+    assert (error.code, error.status_code, error.data["Params"]) == (
+        "InvalidOperation.ChannelState", 400, ["ANSWERED", "HOLD"])
+    assert error.data["Message"] == T_CHANNEL % ("ANSWERED", "HOLD")
+
+
+def test_hold_call_without_a_channel_id(sim: Simulator, sdk_client: SdkFactory) -> None:
+    with pytest.raises(ClientException) as excinfo:
+        sdk_client(sim).hold_call(models.HoldCallRequest(instance_id="ccc-demo", user_id=WANG, job_id=WANG_JOB))
+    assert (excinfo.value.code, excinfo.value.data["Params"]) == ("Parameter.Blank", ["ChannelId"])
+
+
+def test_list_realtime_agent_states_with_lists_in_the_form_body(sim: Simulator, sdk_client: SdkFactory) -> None:
+    response = sdk_client(sim).list_realtime_agent_states(models.ListRealtimeAgentStatesRequest(
+        instance_id="ccc-demo", page_number=1, page_size=10,
+        agent_id_list=f'["{WANG}", "idle@ccc-demo", "break@ccc-demo"]', state_list='["Talking", "Break"]',
+        outbound_scenario=False, media_type="AUDIO", work_mode_list='["ON_SITE"]', call_type_list='["Inbound"]',
+    ))
+    body = response.body
+    assert (body.code, body.http_status_code) == ("OK", 200)
+    data = body.data
+    assert (data.page_number, data.page_size, data.total_count) == (1, 10, 1)
+    row = data.list[0]
+    assert (row.agent_id, row.state, row.call_type, row.skill_group_name_list, row.outbound_scenario) == (
+        WANG, "Talking", "Inbound", ["Demo Hotline"], False)
+    assert row.state_time > 0
+    assert row.duration >= 0
+
+
+def test_list_realtime_agent_states_error_through_the_sdk(sim: Simulator, sdk_client: SdkFactory) -> None:
+    with pytest.raises(ClientException) as excinfo:
+        sdk_client(sim).list_realtime_agent_states(models.ListRealtimeAgentStatesRequest(
+            instance_id="ccc-demo", page_number=1, page_size=10, agent_id_list="not json"))
+    assert (excinfo.value.code, excinfo.value.status_code, excinfo.value.data["Params"]) == (
+        "Parameter.Invalid", 400, ["AgentIdList"])
+
+
+def test_list_users_through_the_sdk(sim: Simulator, sdk_client: SdkFactory) -> None:
+    body = sdk_client(sim).list_users(models.ListUsersRequest(
+        instance_id="ccc-demo", page_number=1, page_size=10, search_pattern="wang",
+        skill_group_id="skillgroup@ccc-demo")).body
+    assert (body.code, body.params, body.data.total_count) == ("OK", [], 1)
+    user = body.data.list[0]
+    assert (user.user_id, user.login_name, user.display_name, user.display_id, user.email, user.role_id,
+            user.role_name, user.primary, user.personal_outbound_number_list) == (
+        WANG, "wang", "Wang Fang", "1006", "wang@example.com", "Agent@ccc-demo", "Agent", False, [])
+    level = user.skill_level_list[0]
+    assert (level.skill_group_id, level.skill_group_name, level.skill_level) == (
+        "skillgroup@ccc-demo", "Demo Hotline", 1)
+
+
+def test_list_users_page_size_above_the_maximum(sim: Simulator, sdk_client: SdkFactory) -> None:
+    with pytest.raises(ClientException) as excinfo:
+        sdk_client(sim).list_users(models.ListUsersRequest(instance_id="ccc-demo", page_number=1, page_size=101))
+    assert (excinfo.value.code, excinfo.value.data["Message"]) == (
+        "Parameter.Maximum", "The parameter PageSize must be less than or equal to 100.")
+
+
+def test_get_user_returns_a_profile(sim: Simulator, sdk_client: SdkFactory) -> None:
+    data = sdk_client(sim).get_user(models.GetUserRequest(instance_id="ccc-demo", extension="8006")).body.data
+    assert (data.user_id, data.login_name, data.display_name, data.display_id, data.email, data.role_id,
+            data.role_name, data.device_state, data.instance_id) == (
+        WANG, "wang", "Wang Fang", "1006", "wang@example.com", "Agent@ccc-demo", "Agent", "UNREGISTERED", "ccc-demo")
+
+
+def test_poll_user_status_of_an_idle_agent(sim: Simulator, sdk_client: SdkFactory) -> None:
+    data = sdk_client(sim).poll_user_status(
+        models.PollUserStatusRequest(instance_id="ccc-demo", user_id="idle@ccc-demo", device_id="d")).body.data
+    assert (data.call_context, data.user_context.job_id, data.user_context.user_state) == (None, None, "READY")
+    assert (data.context_id, data.chat_contexts, data.user_context.parallel_job_list) == (0, [], [])
+
+
+def test_poll_user_status_of_an_unknown_user(sim: Simulator, sdk_client: SdkFactory) -> None:
+    with pytest.raises(ClientException) as excinfo:
+        sdk_client(sim).poll_user_status(models.PollUserStatusRequest(instance_id="ccc-demo", user_id="nobody@ccc-demo"))
+    assert (excinfo.value.code, excinfo.value.status_code, excinfo.value.data["Message"]) == (
+        "NotExists.UserId", 404, "The user nobody@ccc-demo does not exist in instance ccc-demo.")

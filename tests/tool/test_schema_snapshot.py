@@ -1,7 +1,9 @@
-"""The published tool definition is part of the public interface: any drift fails here.
+"""The published tool definitions are part of the public interface: any drift fails here.
 
-After an intended change, regenerate with `UPDATE_SNAPSHOTS=1 pytest tests/tool/test_schema_snapshot.py`
-and review the diff of `tests/snapshots/` like any other change.
+One snapshot file per registered tool (tests/snapshots/tools/<name>.json), in the default configuration
+(no default instance), so a new tool is covered by adding it to the registry. After an intended change,
+regenerate with `UPDATE_SNAPSHOTS=1 pytest tests/tool/test_schema_snapshot.py` and review the diff of
+`tests/snapshots/` like any other change.
 """
 
 from __future__ import annotations
@@ -12,45 +14,78 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SNAPSHOT = Path(__file__).parent.parent / "snapshots" / "unmute_call.json"
+import pytest
+
+from ccc_mcp.tools.registry import TOOLS, tool_names
+
+SNAPSHOTS = Path(__file__).parent.parent / "snapshots" / "tools"
 
 
-async def test_published_tool_definition_matches_the_snapshot(make_client: Callable[..., Any]) -> None:
-    async with make_client("auto") as client:
-        [tool] = (await client.list_tools()).tools
-    published = tool.model_dump(mode="json", by_alias=True, exclude_none=True)
-    text = json.dumps(published, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def _dump(tool: Any) -> dict[str, Any]:
+    dumped: dict[str, Any] = tool.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return dumped
+
+
+async def _published(make_client: Callable[..., Any], mode: str = "auto") -> dict[str, dict[str, Any]]:
+    async with make_client(mode) as client:
+        return {tool.name: _dump(tool) for tool in (await client.list_tools()).tools}
+
+
+@pytest.mark.parametrize("name", tool_names())
+async def test_published_tool_definition_matches_its_snapshot(make_client: Callable[..., Any], name: str) -> None:
+    published = (await _published(make_client))[name]
+    snapshot = SNAPSHOTS / f"{name}.json"
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOT.write_text(text)
-    assert SNAPSHOT.exists(), "no snapshot yet: run with UPDATE_SNAPSHOTS=1"
-    assert json.loads(SNAPSHOT.read_text()) == published, (
-        "the published unmute_call definition drifted; if intended, regenerate with UPDATE_SNAPSHOTS=1"
+        snapshot.write_text(json.dumps(published, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    assert snapshot.exists(), f"no snapshot of {name} yet: run with UPDATE_SNAPSHOTS=1"
+    assert json.loads(snapshot.read_text()) == published, (
+        f"the published {name} definition drifted; if intended, regenerate with UPDATE_SNAPSHOTS=1"
     )
 
 
-async def test_snapshot_is_the_same_in_both_protocol_eras(make_client: Callable[..., Any]) -> None:
-    definitions = []
-    for mode in ("auto", "legacy"):
-        async with make_client(mode) as client:
-            [tool] = (await client.list_tools()).tools
-            definitions.append(tool.model_dump(mode="json", by_alias=True, exclude_none=True))
-    assert definitions[0] == definitions[1]
+def test_every_snapshot_belongs_to_a_registered_tool() -> None:
+    assert sorted(path.stem for path in SNAPSHOTS.glob("*.json")) == sorted(tool_names())
 
 
-def test_snapshot_has_the_fixed_public_names() -> None:
-    snapshot = json.loads(SNAPSHOT.read_text())
+async def test_definitions_are_the_same_in_both_protocol_eras(make_client: Callable[..., Any]) -> None:
+    assert await _published(make_client, "auto") == await _published(make_client, "legacy")
+
+
+async def test_tools_are_listed_in_the_order_find_look_act(make_client: Callable[..., Any]) -> None:
+    assert list(await _published(make_client)) == [
+        "list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"
+    ]
+
+
+EXPECTED_ANNOTATIONS = {  # (readOnly, destructive, idempotent, openWorld), fixed by the design
+    "list_agents": (True, False, True, True),
+    "get_agent_status": (False, False, True, True),
+    "unmute_call": (False, False, True, True),
+    "mute_call": (False, False, True, True),
+    "hold_call": (False, False, True, True),
+    "retrieve_call": (False, False, True, True),
+}
+
+
+@pytest.mark.parametrize("spec", TOOLS, ids=lambda spec: spec.name)
+def test_every_tool_sets_every_annotation_explicitly(spec: Any) -> None:
+    """The protocol's defaults (destructive, not idempotent) are wrong for every tool here: none may be left
+    to them, so an unset annotation fails even where its default happens to match."""
+    annotations = spec.annotations
+    for field in ("title", "read_only_hint", "destructive_hint", "idempotent_hint", "open_world_hint"):
+        assert getattr(annotations, field) is not None, f"{spec.name} leaves {field} unset"
+    assert annotations.title == spec.title
+    hints = (annotations.read_only_hint, annotations.destructive_hint, annotations.idempotent_hint,
+             annotations.open_world_hint)  # fmt: skip
+    assert hints == EXPECTED_ANNOTATIONS[spec.name]
+
+
+def test_unmute_call_keeps_its_fixed_public_names() -> None:
+    snapshot = json.loads((SNAPSHOTS / "unmute_call.json").read_text())
     assert snapshot["name"] == "unmute_call"
     assert snapshot["title"] == "Unmute call"
-    assert snapshot["annotations"] == {
-        "title": "Unmute call",
-        "readOnlyHint": False,
-        "destructiveHint": False,
-        "idempotentHint": True,
-        "openWorldHint": True,
+    assert set(snapshot["inputSchema"]["properties"]) == {"instance_id", "user_id", "job_id", "channel_id"}
+    assert set(snapshot["outputSchema"]["properties"]) == {
+        "ok", "request_id", "call_context", "user_context", "resolved", "error"
     }
-    assert set(snapshot["inputSchema"]["properties"]) == {"instance_id", "user_id", "device_id", "job_id", "channel_id"}
-    for name, prop in snapshot["inputSchema"]["properties"].items():
-        assert "examples" in json.dumps(prop), f"{name} has an example"
-        assert "description" in json.dumps(prop), f"{name} has a description"
-    assert set(snapshot["outputSchema"]["properties"]) == {"ok", "request_id", "call_context", "user_context", "error"}
-    assert set(snapshot["outputSchema"]["required"]) == {"ok", "request_id", "call_context", "user_context", "error"}
+    assert set(snapshot["outputSchema"]["required"]) == set(snapshot["outputSchema"]["properties"])

@@ -24,8 +24,14 @@ async def call(make_client: Callable[..., Any], mode: str, arguments: Any, **set
     async with make_client(mode, **settings) as client:
         tools = await client.list_tools()
         result: CallToolResult = await client.call_tool("unmute_call", arguments)
-        _assert_conforms(result, tools.tools[0].output_schema)
+        _assert_conforms(result, published(tools.tools, "unmute_call").output_schema)
         return result
+
+
+def published(tools: list[Any], name: str) -> Any:
+    """The tool called `name` in a tools/list answer."""
+    [tool] = [tool for tool in tools if tool.name == name]
+    return tool
 
 
 def _assert_conforms(result: CallToolResult, output_schema: dict[str, Any] | None) -> None:
@@ -98,12 +104,12 @@ async def test_sample_response_is_mapped_field_by_field(
 
 
 async def test_optional_ids_are_sent_as_given(make_client: Callable[..., Any], fake_ccc: FakeCcc) -> None:
-    args = {**ARGS, "device_id": "dev-1", "job_id": "job-9", "channel_id": "ch:user:1->2:3:job-9"}
+    args = {**ARGS, "job_id": "job-9", "channel_id": "ch:user:1->2:3:job-9"}
     await call(make_client, "auto", args)
     assert fake_ccc.seen[0].query == {
         "InstanceId": "ccc-test",
         "UserId": "agent@ccc-test",
-        "DeviceId": "dev-1",
+        "DeviceId": "ccc-mcp-server",
         "JobId": "job-9",
         "ChannelId": "ch:user:1->2:3:job-9",
     }
@@ -238,7 +244,7 @@ BAD_INPUTS = [
     ({"instance_id": "ccc-test", "user_id": ["agent"]}, "Parameter.Invalid", "user_id"),
     ({"instance_id": "ccc-test", "user_id": {"id": 1}}, "Parameter.Invalid", "user_id"),
     ({"instance_id": "ccc-test", "user_id": True}, "Parameter.Invalid", "user_id"),
-    ({**ARGS, "device_id": 1.5}, "Parameter.Invalid", "device_id"),
+    ({**ARGS, "device_id": "dev-1"}, "Parameter.Invalid", "device_id"),  # no longer an argument: CCC ignores it
     ({**ARGS, "userId": "x"}, "Parameter.Invalid", "userId"),
     ({**ARGS, "": "x"}, "Parameter.Invalid", ""),
     ({"instance_id": "ccc-test", "user_id": "agent\ud800"}, "Parameter.Invalid", "user_id"),  # lone surrogate
@@ -309,7 +315,7 @@ async def test_unexpected_exception_is_a_structured_error_without_its_text(
     server = build_server(settings, credentials=BrokenCredentials(), transport=fake_ccc.transport())
     async with Client(server, mode=protocol_mode) as client:
         result = await client.call_tool("unmute_call", ARGS)
-        _assert_conforms(result, (await client.list_tools()).tools[0].output_schema)
+        _assert_conforms(result, published((await client.list_tools()).tools, "unmute_call").output_schema)
     out = result.structured_content
     assert out is not None
     assert out["error"]["code"] == "Server.Internal"
@@ -372,9 +378,9 @@ async def test_instance_id_is_required_in_the_schema_only_without_a_default(
     make_client: Callable[..., Any],
 ) -> None:
     async with make_client("auto") as client:
-        without = (await client.list_tools()).tools[0].input_schema
+        without = published((await client.list_tools()).tools, "unmute_call").input_schema
     async with make_client("auto", instance_id="ccc-default") as client:
-        with_default = (await client.list_tools()).tools[0].input_schema
+        with_default = published((await client.list_tools()).tools, "unmute_call").input_schema
     assert without["required"] == ["instance_id", "user_id"]
     assert with_default["required"] == ["user_id"]
 
@@ -415,7 +421,8 @@ async def test_one_log_line_per_call(
     await call(make_client, "auto", ARGS)
     lines = [r.getMessage() for r in caplog.records if r.name == "ccc_mcp.calls"]
     assert len(lines) == 1
-    assert "action=UnmuteCall" in lines[0]
+    assert "tool=unmute_call" in lines[0]
+    assert "actions=UnmuteCall" in lines[0]
     assert "instance=ccc-test" in lines[0]
     assert "outcome=OK" in lines[0]
     assert "request_id=EEEE671A-3E24-4A04-81E6-6C4F5B39DF75" in lines[0]

@@ -73,3 +73,24 @@ def test_numbers_are_validated() -> None:
         load_settings(max_attempts=0)
     with pytest.raises(ValidationError):
         load_settings(deadline=-1)
+
+
+def test_tool_selection_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CCC_MCP_TOOLS", " unmute_call , get_agent_status ")
+    monkeypatch.setenv("CCC_MCP_READ_ONLY", "false")
+    settings = load_settings()
+    assert settings.tools == frozenset({"unmute_call", "get_agent_status"})
+    assert settings.read_only is False
+    monkeypatch.setenv("CCC_MCP_TOOLS", "")
+    monkeypatch.setenv("CCC_MCP_READ_ONLY", "true")
+    settings = load_settings()
+    assert (settings.tools, settings.read_only) == (frozenset(), True)
+
+
+def test_read_only_is_a_switch_on_the_command_line() -> None:
+    from ccc_mcp.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["serve", "--read-only"]).read_only is True
+    assert parser.parse_args(["serve"]).read_only is None  # unset: the environment decides
+    assert parser.parse_args(["serve", "--tools", "a,b"]).tools == "a,b"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ccc_mcp.api.models import ApiEnvelope, CallControlData, CallControlResult
+import pytest
+
+from ccc_mcp.api.models import ApiEnvelope, CallControlData, ChannelContext, RealtimeAgentStatesPage, parse_channel_flags
+from ccc_mcp.tools.results import AgentListResult, AgentStatusResult, CallControlResult
 
 SAMPLE = json.loads((Path(__file__).parents[1] / "data" / "unmutecall_sample.json").read_text())
 
@@ -44,6 +47,48 @@ def test_envelope_reads_ccc_and_gateway_bodies() -> None:
     assert gateway.access_denied_detail == {"AuthAction": "ccc:UnmuteCall"}
 
 
-def test_result_always_has_all_five_members() -> None:
-    dumped = CallControlResult(ok=False).model_dump(mode="json")
-    assert set(dumped) == {"ok", "request_id", "call_context", "user_context", "error"}
+def test_results_always_have_every_member() -> None:
+    common = {"ok", "request_id", "error"}
+    assert set(CallControlResult(ok=False).model_dump(mode="json")) == common | {
+        "call_context", "user_context", "resolved"
+    }
+    assert set(AgentStatusResult(ok=False).model_dump(mode="json")) == common | {
+        "on_call", "user_context", "call_context"
+    }
+    assert set(AgentListResult(ok=False).model_dump(mode="json")) == common | {
+        "agents", "total", "page", "page_size", "next_page"
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "flags"),
+    [
+        ("[MUTED]", ["MUTED"]),
+        ("MUTED", ["MUTED"]),
+        ("[HOLD, MUTED]", ["HOLD", "MUTED"]),
+        ("HOLD,MUTED", ["HOLD", "MUTED"]),
+        ("hold muted", ["HOLD", "MUTED"]),
+        ("[]", []),
+        ("", []),
+        ("MONITORING", ["MONITORING"]),
+        ("[MUTED, MUTED]", ["MUTED"]),
+        (None, None),
+    ],
+)
+def test_channel_flags_are_parsed_from_every_spelling(raw: str | None, flags: list[str] | None) -> None:
+    assert parse_channel_flags(raw) == flags
+    channel = ChannelContext.model_validate({"ChannelFlags": raw} if raw is not None else {})
+    dumped = channel.model_dump(mode="json")
+    assert dumped["flags"] == flags
+    assert dumped["channel_flags"] == raw  # the raw string is kept beside the list
+
+
+def test_agent_list_page_reads_the_wire_rows() -> None:
+    page = RealtimeAgentStatesPage.model_validate(
+        {"PageNumber": 1, "PageSize": 10, "TotalCount": 1,
+         "List": [{"AgentId": "a@x", "AgentName": "A", "State": "ACW", "Duration": 12, "SkillGroupIdList": ["s"]}]}
+    )
+    [row] = page.rows
+    assert (row.agent_id, row.agent_name, row.state, row.duration, row.skill_group_id_list) == (
+        "a@x", "A", "ACW", 12, ["s"]
+    )

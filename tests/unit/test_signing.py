@@ -177,3 +177,58 @@ def test_agrees_with_the_official_sdk_signer(params: dict[str, str]) -> None:
         version="2020-07-01", query=params, date=DATE, nonce=NONCE,
     )["authorization"]
     assert ours == sdk
+
+
+# --- form bodies (ListRealtimeAgentStates): reference §6 ------------------------------------------------
+
+LIST_QUERY = {"InstanceId": "ccc-test", "PageNumber": "1", "PageSize": "10"}
+LIST_FORM = {"AgentIdList": '["agent@ccc-test"]', "StateList": '["Talking"]'}
+LIST_BODY = b"AgentIdList=%5B%22agent%40ccc-test%22%5D&StateList=%5B%22Talking%22%5D"
+
+
+def test_form_body_is_encoded_as_the_sdk_does() -> None:
+    assert signing.form_body(LIST_FORM) == LIST_BODY
+    assert signing.form_body({"b": "x y", "a": "1"}) == b"a=1&b=x+y"  # sorted keys, space as +
+    assert signing.body_sha256(LIST_BODY) == "aeb839827f128fc40b1a3dff61ea43b4aae2a9f0d4c4f1675661b8d8b3d86ee8"
+    assert signing.body_sha256(b"") == EMPTY_BODY_SHA256
+
+
+@pytest.mark.parametrize(
+    ("sdk_headers", "expected"),
+    [
+        (False, "ed74cd02be98a0857523306380652d0027454009fd0514c6496fc4bad963bc78"),
+        (True, "81318a63432bdab6dad2077b22e12c11f405f90c09021cc20851f8039fd22920"),
+    ],
+    ids=["minimal", "sdk"],
+)
+def test_list_realtime_agent_states_body_vectors(sdk_headers: bool, expected: str) -> None:
+    extra = None
+    if sdk_headers:
+        extra = {"accept": "application/json", "content-type": signing.FORM_CONTENT_TYPE, "user-agent": SDK_UA,
+                 "x-acs-credentials-provider": "static_ak"}
+    headers = signing.signed_request_headers(
+        key=SigningKey("testid", "testsecret"), host="ccc.cn-shanghai.aliyuncs.com",
+        action="ListRealtimeAgentStates", version="2020-07-01", query=LIST_QUERY, date=DATE, nonce=NONCE,
+        extra_signed=extra, body_sha256=signing.body_sha256(signing.form_body(LIST_FORM)),
+    )
+    assert headers["x-acs-content-sha256"] == "aeb839827f128fc40b1a3dff61ea43b4aae2a9f0d4c4f1675661b8d8b3d86ee8"
+    assert headers["authorization"].rsplit("Signature=", 1)[1] == expected
+
+
+@pytest.mark.parametrize(
+    ("sdk_headers", "expected"),
+    [
+        (False, "3b40afd3643e5ca1c2b943134328997d9de43ea245a55d4c13a048ba40066e60"),
+        (True, "936620af8bb5397fc483cac953370a3bea9c0b16bea5efef1c3f12b77cd2c765"),
+    ],
+    ids=["minimal", "sdk"],
+)
+def test_mute_call_vectors(sdk_headers: bool, expected: str) -> None:
+    extra = None
+    if sdk_headers:
+        extra = {"accept": "application/json", "user-agent": SDK_UA, "x-acs-credentials-provider": "static_ak"}
+    headers = signing.signed_request_headers(
+        key=SigningKey("testid", "testsecret"), host="ccc.cn-shanghai.aliyuncs.com", action="MuteCall",
+        version="2020-07-01", query=FULL_QUERY, date=DATE, nonce=NONCE, extra_signed=extra,
+    )
+    assert headers["authorization"].rsplit("Signature=", 1)[1] == expected

@@ -139,9 +139,22 @@ class CccClient:
             await self._http.aclose()
             self._http = None
 
-    async def call(self, action: str, params: Mapping[str, str | None], *, version: str = API_VERSION) -> ApiResult:
-        """Run one action to completion: a success, or the last attempt's structured error."""
+    async def call(
+        self,
+        action: str,
+        params: Mapping[str, str | None],
+        *,
+        form: Mapping[str, str | None] | None = None,
+        version: str = API_VERSION,
+    ) -> ApiResult:
+        """Run one action to completion: a success, or the last attempt's structured error.
+
+        `params` travel in the query; `form` (only ListRealtimeAgentStates has one) in a form-encoded body
+        whose content type and SHA-256 are signed. Unset (None) values are left off the wire, as the SDK does.
+        """
         query = {name: value for name, value in params.items() if value is not None}
+        fields = {name: value for name, value in (form or {}).items() if value is not None}
+        body = signing.form_body(fields) if fields else b""
         started = time.monotonic()
         policy = self.retry
         # Imported here, not at start-up: the first call pays ~10 ms once, server start never does.
@@ -162,13 +175,15 @@ class CccClient:
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
             sleep=self._sleep,
         )
-        result: ApiResult = await retrying(self._attempt, action, version, query, started)
+        result: ApiResult = await retrying(self._attempt, action, version, query, body, started)
         result.attempts = retrying.statistics.get("attempt_number", 1)
         if result.error is not None and result.retry_after:
             result.error.hint += f" CCC asked to wait {result.retry_after:g} s before retrying."
         return result
 
-    async def _attempt(self, action: str, version: str, query: dict[str, str], started: float) -> ApiResult:
+    async def _attempt(
+        self, action: str, version: str, query: dict[str, str], body: bytes, started: float
+    ) -> ApiResult:
         remaining = self.retry.deadline - (time.monotonic() - started)
         try:
             key = await self.credentials.get_key()
@@ -182,19 +197,21 @@ class CccClient:
             query=query,
             date=signing.format_date(datetime.now(UTC)),
             nonce=signing.new_nonce(),
+            extra_signed={"content-type": signing.FORM_CONTENT_TYPE} if body else None,
+            body_sha256=signing.body_sha256(body),
         )
         url = f"{self.endpoint}/?{signing.canonical_query(query)}"
         try:
             async with asyncio.timeout(max(remaining, 0.001)):
-                status, response_headers, body = await self._send(url, headers)
+                status, response_headers, answer = await self._send(url, headers, body)
         except TimeoutError:
             return _failure(action, "Network.Timeout", f"No answer from {self.host} within the deadline.")
         except Exception as exc:
             return _transport_failure(action, self.host, exc)
-        return _parse(action, status, response_headers, body)
+        return _parse(action, status, response_headers, answer)
 
-    async def _send(self, url: str, headers: dict[str, str]) -> tuple[int, Mapping[str, str], bytes]:
-        async with self._client().stream("POST", url, headers=headers) as response:
+    async def _send(self, url: str, headers: dict[str, str], body: bytes) -> tuple[int, Mapping[str, str], bytes]:
+        async with self._client().stream("POST", url, headers=headers, content=body or None) as response:
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():

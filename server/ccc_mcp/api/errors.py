@@ -89,8 +89,8 @@ _GATEWAY: dict[str, ErrorSpec] = {
         403, False, "The credentials lack permission for this action. The operator must grant it."
     ),
     "MissingSecurityToken": ErrorSpec(
-        400, False, "STS credentials were used without their security token. The operator must set "
-        "ALIBABA_CLOUD_SECURITY_TOKEN (or use a long-term AccessKey)."
+        400, False, "STS credentials were used without their security token. The operator must configure the "
+        "token with the credentials (or use a long-term AccessKey); retrying will not help."
     ),
     "InvalidSecurityToken.Expired": ErrorSpec(
         400, False, "The STS security token has expired. The operator must refresh the credentials."
@@ -140,13 +140,13 @@ _LOCAL: dict[str, ErrorSpec] = {
         "instances; nothing was sent to CCC."
     ),
     "Credentials.Missing": ErrorSpec(
-        None, False, "The server has no Alibaba Cloud credentials. The operator must set "
-        "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or another source of the "
-        "default credential chain); nothing was sent to CCC."
+        None, False, "The server has no Alibaba Cloud credentials, so nothing was sent to CCC. Tell the user: "
+        "the operator must give the server an AccessKey (or another source of Alibaba Cloud's default "
+        "credential chain); retrying will not help."
     ),
     "Network.Timeout": ErrorSpec(
         None, True, "CCC did not answer in time, so whether the action was applied is unknown. It is "
-        "safe to repeat: unmuting is idempotent."
+        "safe to repeat: every tool of this server is idempotent."
     ),
     "Network.Error": ErrorSpec(
         None, True, "The connection to CCC failed. It is safe to repeat the call in a few seconds; if it "
@@ -155,6 +155,18 @@ _LOCAL: dict[str, ErrorSpec] = {
     "Response.Malformed": ErrorSpec(
         None, True, "CCC's answer could not be read (empty, truncated or not JSON). The action is safe "
         "to repeat; retry once."
+    ),
+    "Resolve.NoCall": ErrorSpec(
+        None, False, "The agent has no live call (or not the one named), so nothing was sent to change it. "
+        "Check the user_id, or wait until the agent is on a call."
+    ),
+    "Resolve.NoChannel": ErrorSpec(
+        None, False, "No channel of the agent's call fits this action, so nothing was changed; the message "
+        "lists the call's channels. Pass channel_id only if one of them is really meant."
+    ),
+    "Resolve.Ambiguous": ErrorSpec(
+        None, False, "Several channels fit and the server does not guess, so nothing was changed. Call again "
+        "with channel_id set to one of the ids in params (the message says who is on each)."
     ),
     "Server.Internal": ErrorSpec(
         500, False, "The MCP server failed unexpectedly on its own side (a bug, logged for the operator); "

@@ -1,4 +1,4 @@
-"""Pydantic models of what crosses the API boundary: contexts, envelopes and the tool's result.
+"""Pydantic models of what crosses the API boundary: contexts, list rows, envelopes and errors.
 
 Contexts are snake_case in Python and in the tool's output, with aliases to the API's PascalCase so
 the same models parse the wire. Enumerations are plain strings on purpose: CCC adds states and call
@@ -7,9 +7,10 @@ types over time, and an unseen `UserState` must never break parsing. Unknown fie
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field, computed_field
 from pydantic.alias_generators import to_pascal
 
 
@@ -25,56 +26,161 @@ class _WireModel(BaseModel):
     )
 
 
+KNOWN_CHANNEL_FLAGS = ("MUTED", "HOLD", "MONITORING", "MONITORED", "COACHING", "COACHED")
+
+
+def parse_channel_flags(raw: str | None) -> list[str] | None:
+    """CCC's one-string flag set as a list. CCC spells it several ways ("[MUTED]", "MUTED",
+    "[HOLD, MUTED]", "HOLD,MUTED", "[]", ""), so brackets and any comma/space separation are accepted.
+    None (not sent) stays None: the HoldCall and RetrieveCall answers carry no flags at all, and "not
+    reported" must not read as "no flags"."""
+    if raw is None:
+        return None
+    names: list[str] = []
+    for part in re.split(r"[\s,;|]+", raw.strip().strip("[]").upper()):
+        if part and part not in names:
+            names.append(part)
+    return names
+
+
 class ChannelContext(_WireModel):
     """One leg of a call: the agent's, the customer's, a supervisor's..."""
 
-    index: int | None = Field(None, description="Auto-increment; safe to ignore.")
-    channel_id: str | None = None
-    channel_state: str | None = Field(None, description="CREATED, EARLY, ANSWERED, RELEASED, ... (open).")
-    channel_flags: str | None = Field(None, description="Flags such as MONITORING or MUTED (open).")
-    call_type: str | None = None
-    job_id: str | None = None
-    user_id: str | None = Field(None, description="The agent on this channel; empty for the customer.")
-    user_extension: str | None = None
-    skill_group_id: str | None = None
-    originator: str | None = None
-    destination: str | None = None
-    release_initiator: str | None = None
-    release_reason: str | None = None
-    timestamp: int | None = Field(None, description="Epoch ms of the channel's last state change.")
+    index: int | None = Field(None, description="Position of the channel in the call (1, 2, ...).")
+    channel_id: str | None = Field(
+        None, description="The channel's id; pass it as channel_id to act on this leg of the call."
+    )
+    channel_state: str | None = Field(
+        None,
+        description="The leg's connection state: CREATED, RINGING, EARLY_MEDIA (early media, not answered "
+        "yet), ANSWERED (connected), RELEASED (hung up), RETIRED, NONE; other values may appear. Hold and "
+        "mute are never states: see flags.",
+    )
+    channel_flags: str | None = Field(
+        None,
+        description="The flags exactly as CCC wrote them, e.g. \"[MUTED]\" or \"HOLD,MUTED\"; read flags "
+        "instead. Null when CCC did not report flags.",
+    )
+    call_type: str | None = Field(None, description="The call's type as seen on this leg (see call_context.call_type).")
+    job_id: str | None = Field(None, description="The call (job) this channel belongs to.")
+    user_id: str | None = Field(
+        None, description="The agent on this channel; empty or null on the customer's (or an outside party's) leg."
+    )
+    user_extension: str | None = Field(None, description="The agent's extension on this leg, if any.")
+    skill_group_id: str | None = Field(None, description="The skill group the call was routed through, if any.")
+    originator: str | None = Field(None, description="The calling number or extension of this leg.")
+    destination: str | None = Field(None, description="The called number or extension of this leg.")
+    release_initiator: str | None = Field(None, description="Who hung up this leg, once it is released.")
+    release_reason: str | None = Field(None, description="Why this leg was released, once it is.")
+    timestamp: int | None = Field(
+        None, description="When this leg's state or flags last changed, in milliseconds since the Unix epoch."
+    )
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The channel's flags as a list: MUTED (the agent on it cannot be heard), HOLD (the party "
+        "on it is on hold, hearing music), MONITORING, MONITORED, COACHING, COACHED; other values may appear. "
+        "An empty list means no flag is set (not muted, not held). Null means this answer did not report flags "
+        "(CCC documents none for HoldCall and RetrieveCall); the agent's live status shows them."
+    )
+    @property
+    def flags(self) -> list[str] | None:
+        return parse_channel_flags(self.channel_flags)
 
 
 class CallContext(_WireModel):
     """The call (job) and its channels as CCC sees them after the action."""
 
-    call_type: str | None = Field(None, description="INBOUND, OUTBOUND, INTERNAL, ... (open).")
-    instance_id: str | None = None
-    job_id: str | None = None
-    channel_contexts: list[ChannelContext] = Field(default_factory=list)
+    call_type: str | None = Field(
+        None,
+        description="INBOUND, OUTBOUND, INTERNAL, BARGE, CONSULTANT, CONFERENCE, MONITOR, INTERCEPT, "
+        "BACK2BACK, PREDICTIVE, COACH; other values may appear.",
+    )
+    instance_id: str | None = Field(None, description="The CCC instance of the call.")
+    job_id: str | None = Field(None, description="The call's id (CCC calls a call a job).")
+    call_variables: str | None = Field(None, description="Data carried with the call, as CCC sent it (may be absent).")
+    channel_contexts: list[ChannelContext] = Field(
+        default_factory=list, description="Every leg of the call: the agent's, the customer's and any other party's."
+    )
+
+
+class ParallelJob(_WireModel):
+    """A further call the agent is involved in at the same time (PollUserStatus only)."""
+
+    job_id: str | None = Field(None, description="The other call's id.")
+    status: str | None = Field(None, description="RINGING, TALKING, RELEASED or MISSED; other values may appear.")
+    timestamp: int | None = Field(None, description="When that status began, in milliseconds since the Unix epoch.")
 
 
 class UserContext(_WireModel):
     """The agent's state after the action."""
 
-    user_id: str | None = None
-    user_state: str | None = Field(None, description="OFFLINE, READY, BREAK, TALKING, WORKING, ... (open).")
-    instance_id: str | None = None
-    job_id: str | None = None
-    device_id: str | None = None
-    extension: str | None = None
-    mobile: str | None = None
-    work_mode: str | None = Field(None, description="ON_SITE, OFFICE_PHONE, ... (open).")
-    break_code: str | None = None
-    heartbeat: int | None = Field(None, description="Epoch ms of the agent's last heartbeat.")
-    outbound_scenario: bool | None = None
-    signed_skill_group_id_list: list[str] = Field(default_factory=list)
+    user_id: str | None = Field(None, description="The agent's user id (name@instance).")
+    user_state: str | None = Field(
+        None,
+        description="The agent's state: READY (free for calls), TALKING (on a call), RINGING, DIALING, WORKING "
+        "(after-call work), BREAK, OFFLINE; other values may appear. Only TALKING agents have a call to act on.",
+    )
+    instance_id: str | None = Field(None, description="The CCC instance of the agent.")
+    job_id: str | None = Field(None, description="The agent's current call; empty or null when not on a call.")
+    device_id: str | None = Field(None, description="The agent's signed-in device (workbench or phone).")
+    extension: str | None = Field(None, description="The agent's extension number.")
+    mobile: str | None = Field(None, description="The agent's mobile number, when one is set.")
+    work_mode: str | None = Field(
+        None, description="ON_SITE (browser), OFF_SITE (mobile) or OFFICE_PHONE; other values may appear."
+    )
+    break_code: str | None = Field(
+        None, description="Why the agent is on BREAK (e.g. Warm-up, or a code the centre defines); may be empty."
+    )
+    heartbeat: int | None = Field(
+        None, description="The agent's last heartbeat, in milliseconds since the Unix epoch: how fresh this state is."
+    )
+    reserved: int | None = Field(
+        None, description="When the agent was last reserved for an incoming call, in milliseconds since the Unix epoch."
+    )
+    outbound_scenario: bool | None = Field(None, description="True when the agent is in outbound-only mode.")
+    signed_skill_group_id_list: list[str] = Field(
+        default_factory=list, description="The skill groups the agent is signed in to."
+    )
+    parallel_job_list: list[ParallelJob] = Field(
+        default_factory=list, description="Other calls the agent is involved in at the same time (usually empty)."
+    )
 
 
 class CallControlData(_WireModel):
-    """`Data` of the call-control actions (UnmuteCall, MuteCall, HoldCall, ...)."""
+    """`Data` of the call-control actions (UnmuteCall, MuteCall, HoldCall, ...) and of PollUserStatus."""
 
     call_context: CallContext | None = None
     user_context: UserContext | None = None
+
+
+class RealtimeAgentState(_WireModel):
+    """One row of ListRealtimeAgentStates. Its vocabulary differs from UserContext's (`Talking`, `ACW`)."""
+
+    agent_id: str | None = None
+    agent_name: str | None = None
+    instance_id: str | None = None
+    extension: str | None = None
+    mobile: str | None = None
+    work_mode: str | None = None
+    outbound_scenario: bool | None = None
+    skill_group_id_list: list[str] = Field(default_factory=list)
+    skill_group_name_list: list[str] = Field(default_factory=list)
+    state: str | None = None
+    state_code: str | None = None
+    state_time: int | None = None
+    duration: int | None = None
+    call_type: str | None = None
+    counter_party: str | None = None
+    break_code: str | None = None
+
+
+class RealtimeAgentStatesPage(_WireModel):
+    """`Data` of ListRealtimeAgentStates: one page of rows and the total."""
+
+    page_number: int | None = None
+    page_size: int | None = None
+    total_count: int | None = None
+    rows: list[RealtimeAgentState] = Field(default_factory=list, validation_alias="List")
 
 
 class ApiEnvelope(BaseModel):
@@ -108,15 +214,3 @@ class ErrorInfo(BaseModel):
     params: list[str] = Field(default_factory=list, description="The values that filled the message.")
     retryable: bool = Field(description="True only where repeating the same call can succeed.")
     hint: str = Field(description="What to do next.")
-
-
-class CallControlResult(BaseModel):
-    """Every result of a call-control tool, success or error, has exactly this shape."""
-
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
-
-    ok: bool = Field(description="True when the action was applied.")
-    request_id: str | None = Field(None, description="The API's RequestId; null when no request was made.")
-    call_context: CallContext | None = Field(None, description="The call and its channels after the action.")
-    user_context: UserContext | None = Field(None, description="The agent after the action.")
-    error: ErrorInfo | None = Field(None, description="Why it failed; null on success.")

@@ -14,10 +14,11 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 ALGORITHM = "ACS3-HMAC-SHA256"
 EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -31,6 +32,17 @@ def canonical_query(params: Mapping[str, str]) -> str:
     return "&".join(
         f"{percent_encode(key)}={percent_encode(params[key])}" for key in sorted(params)
     )
+
+
+def form_body(fields: Mapping[str, str]) -> bytes:
+    """A form-encoded body exactly as the official SDK builds it: `urlencode` over the sorted keys, so a
+    space is `+` and `[ ] " , @` are percent-encoded. Its SHA-256 is what gets signed (reference §6)."""
+    return urlencode(sorted(fields.items())).encode()
+
+
+def body_sha256(body: bytes) -> str:
+    """`x-acs-content-sha256`: the hex SHA-256 of the exact bytes sent."""
+    return hashlib.sha256(body).hexdigest() if body else EMPTY_BODY_SHA256
 
 
 def canonical_headers(headers: Mapping[str, str]) -> tuple[str, str]:

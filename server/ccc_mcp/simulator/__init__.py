@@ -4,8 +4,10 @@ Importing this package is free: the names below load their modules (and starlett
 use, so the MCP server's start-up never pays for a simulator it does not run.
 
     from ccc_mcp.simulator import running_simulator
-    async with running_simulator() as sim:      # default scenario, free loopback port
+    async with running_simulator() as sim:      # default scenario, free loopback port, wall-time answers
         sim.endpoint, sim.access_key_id, sim.access_key_secret, sim.state, sim.faults
+
+    async with running_simulator(clock=FixedClock(1_700_000_600_000)) as sim:   # byte-for-byte answers
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ccc_mcp.simulator.cli import add_simulator_arguments, run_simulator
+    from ccc_mcp.simulator.clock import Clock, FixedClock, wall_clock
     from ccc_mcp.simulator.faults import FaultError, FaultInjector, FaultRule, load_faults
     from ccc_mcp.simulator.runner import Simulator, running_simulator, simulator_in_thread
     from ccc_mcp.simulator.scenario import Scenario, ScenarioError, default_scenario, load_scenario
@@ -35,12 +38,17 @@ _EXPORTS = {
     "FaultRule": "faults",
     "load_faults": "faults",
     "SimulatorState": "state",
+    "Clock": "clock",
+    "FixedClock": "clock",
+    "wall_clock": "clock",
 }
 
 __all__ = [
+    "Clock",
     "FaultError",
     "FaultInjector",
     "FaultRule",
+    "FixedClock",
     "Scenario",
     "ScenarioError",
     "Simulator",
@@ -52,6 +60,7 @@ __all__ = [
     "run_simulator",
     "running_simulator",
     "simulator_in_thread",
+    "wall_clock",
 ]
 
 

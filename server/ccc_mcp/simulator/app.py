@@ -34,6 +34,7 @@ from ccc_mcp.simulator.actions import (
     success_envelope,
 )
 from ccc_mcp.simulator.auth import SignedRequest, Verifier
+from ccc_mcp.simulator.clock import Clock, wall_clock
 from ccc_mcp.simulator.errors import CccError, GatewayError
 from ccc_mcp.simulator.faults import (
     DisconnectFault,
@@ -116,6 +117,20 @@ def _headers(scope: Scope) -> dict[str, str]:
     return out
 
 
+def _merged_params(query: dict[str, str], headers: dict[str, str], body: bytes) -> dict[str, str]:
+    """The query's parameters plus a form body's (ListRealtimeAgentStates sends AgentIdList and StateList
+    there, `application/x-www-form-urlencoded`, `+` for a space); a body key wins over the same query key.
+
+    Parsing never touches what is verified: the signature covers the raw body bytes (through
+    `x-acs-content-sha256`) and `content-type` whenever SignedHeaders lists it (the SDK lists it).
+    """
+    params = dict(query)
+    content_type = headers.get("content-type", "").strip().lower()
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return params
+
+
 def _admin_refusal(scope: Scope) -> Response | None:
     """Every admin route answers loopback clients only, and takes no CCC signing."""
     client = scope.get("client")
@@ -148,9 +163,12 @@ class RequestStats:
 class SimulatorApp:
     """The ASGI callable. Holds the live state, the fault rules and the verifier it answers from."""
 
-    def __init__(self, *, scenario: Scenario, faults: FaultInjector, admin: bool = False) -> None:
+    def __init__(
+        self, *, scenario: Scenario, faults: FaultInjector, admin: bool = False, clock: Clock = wall_clock
+    ) -> None:
         self.scenario = scenario
-        self.state = build_state(scenario)
+        self.clock = clock
+        self.state = build_state(scenario, clock=clock)
         self.faults = faults
         self.verifier = Verifier(self.state)
         self.admin_enabled = admin
@@ -175,9 +193,7 @@ class SimulatorApp:
         headers = _headers(scope)
         query = dict(parse_qsl(scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True))
         body = await Request(scope, receive).body()
-        params = dict(query)
-        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        params = _merged_params(query, headers, body)
         action = headers.get("x-acs-action") or params.get("Action")
         wire = WireRequest(scope, headers, query, params, body, action, new_request_id())
         self.stats.received += 1
@@ -220,15 +236,15 @@ class SimulatorApp:
         """Gateway checks, then the action: the answer CCC itself would give."""
         request_id = wire.request_id
         try:
-            handler = ACTIONS.get(wire.action or "") if wire.scope["path"] == "/" else None
-            if handler is None:
+            spec = ACTIONS.get(wire.action or "") if wire.scope["path"] == "/" else None
+            if spec is None:
                 raise GatewayError("InvalidAction.NotFound")
             if (wire.headers.get("x-acs-version") or wire.params.get("Version")) != API_VERSION:
                 raise GatewayError("InvalidVersion")
             credential = self.verifier.verify(
                 SignedRequest(wire.scope["method"], wire.scope["path"], wire.query, wire.headers, wire.body)
             )
-            data = handler(self.state, wire.params, credential)
+            data = spec.handler(self.state, wire.params, credential)
         except GatewayError as exc:
             wire.code = exc.code
             return json_response(gateway_error_body(request_id, wire.host_id, exc), exc.status, request_id)
@@ -241,7 +257,7 @@ class SimulatorApp:
             error = GatewayError("InternalError")
             return json_response(gateway_error_body(request_id, wire.host_id, error), error.status, request_id)
         wire.code = "OK"
-        return json_response(success_envelope(request_id, data), 200, request_id)
+        return json_response(success_envelope(request_id, data, params=spec.params_in_success), 200, request_id)
 
     # -- the admin API ----------------------------------------------------------------------------
 
@@ -297,5 +313,5 @@ class SimulatorApp:
 
     def reset(self) -> None:
         """Rebuild the live state from the scenario, in place, and forget every nonce."""
-        self.state.replace_with(build_state(self.scenario))
+        self.state.replace_with(build_state(self.scenario, clock=self.clock))
         self.verifier.nonces.clear()

@@ -65,6 +65,15 @@ def add_simulator_arguments(parser: argparse.ArgumentParser) -> None:
         help="Seed of the random draws of probabilistic faults (env CCC_SIM_SEED; default 0).",
     )
     parser.add_argument(
+        "--fixed-clock",
+        metavar="EPOCH_MS",
+        type=int,
+        default=env("CCC_SIM_FIXED_CLOCK") or None,
+        help="Answer as if it were always this epoch-ms instant (timestamps, heartbeats, durations), for "
+        "byte-for-byte answers; signatures still use the real date (env CCC_SIM_FIXED_CLOCK; default: "
+        "wall time).",
+    )
+    parser.add_argument(
         "--admin",
         action="store_true",
         default=_env_flag("CCC_SIM_ADMIN"),
@@ -100,6 +109,8 @@ def _configure_logging(level: str) -> None:
 
 def banner(sim: Simulator) -> str:
     """What a newcomer needs to point a client at the running simulator."""
+    from ccc_mcp.simulator.clock import FixedClock
+
     port_only = sim.endpoint.removeprefix("http://")
     demo = sim.scenario.credentials[0]
     lines = [
@@ -113,6 +124,9 @@ def banner(sim: Simulator) -> str:
     lines.append(f"  Instances        {instances}")
     if sim.scenario.name == "default":
         lines.append("  Try              UnmuteCall InstanceId=ccc-demo UserId=agent@ccc-demo (muted on job-demo-1)")
+        lines.append("                   PollUserStatus InstanceId=ccc-demo UserId=wang@ccc-demo (on job-demo-3)")
+    if isinstance(sim.clock, FixedClock):
+        lines.append(f"  Clock            fixed at {sim.clock()} (epoch ms)")
     lines += [
         f"  Official SDK     Config(endpoint='{port_only}', protocol='http', access_key_id=..., ...)",
         f"  ccc-mcp          CCC_ENDPOINT={sim.endpoint}",
@@ -142,6 +156,7 @@ async def _serve_until_signalled(sim: Simulator, sock: socket.socket) -> int:
 def run_simulator(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM. Returns the exit status (2: bad configuration, 1: cannot listen)."""
     from ccc_mcp.asgi import bind_socket
+    from ccc_mcp.simulator.clock import FixedClock
     from ccc_mcp.simulator.faults import FaultError, FaultRule, load_faults
     from ccc_mcp.simulator.runner import Simulator
     from ccc_mcp.simulator.scenario import ScenarioError
@@ -165,11 +180,13 @@ def run_simulator(args: argparse.Namespace) -> int:
         faults_file = getattr(args, "faults", None)
         if faults_file:
             rules, seed = load_faults(faults_file)
+        fixed = getattr(args, "fixed_clock", None)
         sim = Simulator(
             getattr(args, "scenario", None),
             rules,
             bool(getattr(args, "admin", False)),
             seed=seed if seed is not None else int(getattr(args, "seed", 0) or 0),
+            clock=FixedClock(int(fixed)) if fixed is not None else None,
         )
     except (ScenarioError, FaultError) as exc:
         sys.stderr.write(f"ccc-mcp simulator: {exc}\n")

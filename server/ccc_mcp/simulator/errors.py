@@ -8,10 +8,17 @@ verbatim, is what lets tests assert the exact wire text.
 
 from __future__ import annotations
 
-# code -> (HTTP status, message template). Templates are verbatim from the API page ("Channel stats"
-# included); `NotExists.UserId` is CCC's code for an unknown agent, which the page does not list.
+# code -> (HTTP status, message template). Templates are verbatim from the API page and Meta ("Channel
+# stats" included). `NotExists.UserId` is CCC's code for an unknown agent, which the call-control pages do
+# not list: the call-control family keeps the simulator's historical wording below, while PollUserStatus
+# (and GetUser, by the simulator's choice) use Meta's `USER_NOT_IN_INSTANCE`. `Parameter.Invalid` is the
+# simulator's own (no source documents a code for malformed list filters or non-numeric paging values).
 CCC_ERRORS: dict[str, tuple[int, str]] = {
     "Parameter.Blank": (400, "The parameter %s may not be null or blank."),
+    "Parameter.Null": (400, "The parameter %s may not be null."),
+    "Parameter.Minimum": (400, "The parameter %s must be greater than or equal to %s."),
+    "Parameter.Maximum": (400, "The parameter %s must be less than or equal to %s."),
+    "Parameter.Invalid": (400, "The parameter %s is invalid."),
     "InvalidOperation.ChannelState": (
         400,
         "The operation is not allowed. Channel stats (%s) does not meet expectations (%s).",
@@ -25,7 +32,11 @@ CCC_ERRORS: dict[str, tuple[int, str]] = {
     "NotExists.JobId": (404, "The call %s does not exist."),
     "NotExists.UserId": (404, "The specified user %s does not exist."),
     "InternalService.CTI": (500, "An internal CTI service error occurred. %s"),
+    "InternalService.Common": (500, "An internal service error occurred. %s"),
 }
+
+# Meta's template of `NotExists.UserId` for PollUserStatus: [user, instance].
+USER_NOT_IN_INSTANCE = "The user %s does not exist in instance %s."
 
 # code -> (default HTTP status, message) as Alibaba Cloud's gateway words them.
 GATEWAY_ERRORS: dict[str, tuple[int, str]] = {
@@ -67,8 +78,17 @@ def fill(template: str, params: tuple[str, ...]) -> str:
 class CccError(Exception):
     """A CCC business error: answered in the CCC envelope with HttpStatusCode equal to the status."""
 
-    def __init__(self, code: str, *params: str, status: int | None = None, message: str | None = None):
-        known_status, template = CCC_ERRORS.get(code, (500, "%s"))
+    def __init__(
+        self,
+        code: str,
+        *params: str,
+        status: int | None = None,
+        message: str | None = None,
+        template: str | None = None,
+    ):
+        """`template` replaces the catalogue's wording where one code is worded differently per action."""
+        known_status, known_template = CCC_ERRORS.get(code, (500, "%s"))
+        template = template if template is not None else known_template
         self.code = code
         self.params = tuple(params)
         self.status = status if status is not None else known_status

@@ -21,6 +21,7 @@ from typing import Any
 from ccc_mcp.asgi import bind_socket
 from ccc_mcp.asgi import serving as serve_asgi
 from ccc_mcp.simulator.app import RequestStats, SimulatorApp
+from ccc_mcp.simulator.clock import Clock, wall_clock
 from ccc_mcp.simulator.faults import FaultInjector, FaultRule
 from ccc_mcp.simulator.scenario import Scenario, default_scenario, load_scenario
 
@@ -29,7 +30,11 @@ FaultSource = Iterable[FaultRule | Mapping[str, Any]]
 
 
 class Simulator:
-    """One simulator: its scenario, live state, fault rules and ASGI app; `endpoint` once it listens."""
+    """One simulator: its scenario, live state, fault rules and ASGI app; `endpoint` once it listens.
+
+    `clock` (epoch ms) is "now" in its answers: wall time by default, a `FixedClock` for byte-for-byte
+    answers. It never affects the signature date window, which always follows wall time.
+    """
 
     def __init__(
         self,
@@ -38,12 +43,16 @@ class Simulator:
         admin: bool = False,
         *,
         seed: int = 0,
+        clock: Clock | None = None,
     ) -> None:
         if scenario is None:
             scenario = default_scenario()
         elif not isinstance(scenario, Scenario):
             scenario = load_scenario(Path(scenario))
-        self.app = SimulatorApp(scenario=scenario, faults=FaultInjector(faults, seed), admin=admin)
+        self.clock: Clock = clock if clock is not None else wall_clock
+        self.app = SimulatorApp(
+            scenario=scenario, faults=FaultInjector(faults, seed), admin=admin, clock=self.clock
+        )
         self.state, self.faults, self.verifier = self.app.state, self.app.faults, self.app.verifier
         self.admin = admin
         self.host = "127.0.0.1"
@@ -98,9 +107,11 @@ async def running_simulator(
     admin: bool = False,
     *,
     seed: int = 0,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Simulator]:
-    """A simulator listening on host:port in the current event loop, for the duration of the block."""
-    sim = Simulator(scenario, faults, admin, seed=seed)
+    """A simulator listening on host:port in the current event loop, for the duration of the block.
+    `clock`: see `Simulator` (default wall time)."""
+    sim = Simulator(scenario, faults, admin, seed=seed, clock=clock)
     sock = bind_socket(host, port)
     async with serving(sim, sock) as running:
         yield running
@@ -115,9 +126,10 @@ def simulator_in_thread(
     admin: bool = False,
     *,
     seed: int = 0,
+    clock: Clock | None = None,
 ) -> Iterator[Simulator]:
     """`running_simulator` for synchronous code: the server runs on its own loop in a daemon thread."""
-    sim = Simulator(scenario, faults, admin, seed=seed)
+    sim = Simulator(scenario, faults, admin, seed=seed, clock=clock)
     sock = bind_socket(host, port)
     ready = threading.Event()
     failure: list[BaseException] = []

@@ -1,11 +1,15 @@
 """Scenarios: who is in the simulated contact centre, as a validated JSON document.
 
-A scenario names the credentials the simulated gateway accepts and, per instance, the agents and calls.
-The schema is strict (unknown fields are errors, so a typo cannot silently become a default) and
-cross-checked (an agent's call must exist and have the agent on it), and a bad file is reported as one
+A scenario names the credentials the simulated gateway accepts and, per instance, the skill groups, agents
+and calls. The schema is strict (unknown fields are errors, so a typo cannot silently become a default)
+and cross-checked (an agent's call must exist and have the agent on it), and a bad file is reported as one
 readable paragraph naming the field — never a traceback — because people write these files by hand.
 
+Every field added since the first version is optional, with a default derived from what is there (an
+agent's display name from their user id, a skill group's name from its id), so older files still load.
+
 The default scenario is fixed: its names are documented and relied upon by the demo, the docs and tests.
+Its timestamps are fixed too, as the state at start; what happens afterwards is stamped by the clock.
 """
 
 from __future__ import annotations
@@ -16,7 +20,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ccc_mcp.simulator.state import Agent, Call, Channel, Credential, Instance, SimulatorState
+from ccc_mcp.simulator.clock import Clock, wall_clock
+from ccc_mcp.simulator.state import (
+    Agent,
+    Call,
+    Channel,
+    Credential,
+    Instance,
+    Repeats,
+    SimulatorState,
+    SkillGroup,
+    skill_group_name_from_id,
+)
 from ccc_mcp.simulator.validation import describe_validation_error, read_json_file
 
 DEMO_INSTANCE_ID = "ccc-demo"
@@ -66,23 +81,53 @@ class CallSpec(_Strict):
 
 
 class AgentSpec(_Strict):
-    """An agent. A TALKING agent needs `job_id` naming a call of the same instance with a leg of theirs."""
+    """An agent. A TALKING agent needs `job_id` naming a call of the same instance with a leg of theirs.
+
+    Profile fields left out are derived from `user_id` (`alice@ccc-x` -> login and display name `alice`,
+    employee number = the extension, else the login name; email `alice@example.com`).
+    """
 
     user_id: str = Field(min_length=1)
-    state: str = Field("READY", description="OFFLINE, READY, BREAK, TALKING, WORKING, ...")
+    state: str = Field("READY", description="OFFLINE, READY, BREAK, TALKING, WORKING, RINGING, DIALING, ...")
     job_id: str | None = None
     device_id: str | None = None
     extension: str | None = None
     mobile: str | None = None
     work_mode: str | None = "ON_SITE"
     break_code: str | None = None
-    heartbeat: int | None = None
+    heartbeat: int | None = Field(None, description="Epoch ms of the last heartbeat at start; live afterwards.")
     outbound_scenario: bool = False
     skill_groups: list[str] = Field(default_factory=list)
+    # profile (GetUser, ListUsers)
+    login_name: str | None = None
+    display_name: str | None = None
+    display_id: str | None = Field(None, description="Employee number.")
+    email: str | None = None
+    role: str = Field("Agent", description="Agent, Admin or Manager; RoleId is <role>@<instance>.")
+    nickname: str | None = None
+    avatar_url: str | None = None
+    device_ext: str | None = Field(None, description="SIP phone extension, if one is registered.")
+    device_state: str | None = Field(None, description="SIP phone registration: UNREGISTERED, OFFLINE, ONLINE.")
+    ram_id: int | None = None
+    primary: bool = False
+    skill_levels: dict[str, int] = Field(default_factory=dict, description="skill group id -> level (1 if absent).")
+    # live (UserContext.Reserved, ListRealtimeAgentStates)
+    reserved: int | None = Field(None, description="Epoch ms the agent was last reserved for an incoming call.")
+    state_since: int | None = Field(None, description="Epoch ms the state began; default: when the scenario starts.")
+    state_code: str | None = Field(None, description="Sub-state, e.g. Monitoring, Consulting.")
+    counter_party: str | None = None
+
+
+class SkillGroupSpec(_Strict):
+    """A skill group's name. Groups agents name but the instance does not list are named from their id."""
+
+    skill_group_id: str = Field(min_length=1)
+    name: str | None = Field(None, description="Default: the id's part before '@'.")
 
 
 class InstanceSpec(_Strict):
     instance_id: str = Field(min_length=1)
+    skill_groups: list[SkillGroupSpec] = Field(default_factory=list)
     agents: list[AgentSpec] = Field(default_factory=list)
     calls: list[CallSpec] = Field(default_factory=list)
 
@@ -102,6 +147,9 @@ class Scenario(_Strict):
 
     name: str = "custom"
     description: str = ""
+    repeats: Repeats = Field(
+        "noop", description='HoldCall on a held channel: "noop" succeeds changing nothing; "strict" is an error.'
+    )
     credentials: list[CredentialSpec] = Field(min_length=1)
     instances: list[InstanceSpec] = Field(default_factory=list)
 
@@ -131,6 +179,9 @@ def _instance_problems(i: int, inst: InstanceSpec) -> list[str]:
         problems.append(f"{where}.agents: user_id {dup!r} appears more than once")
     for dup in _duplicates([c.job_id for c in inst.calls]):
         problems.append(f"{where}.calls: job_id {dup!r} appears more than once")
+    for dup in _duplicates([g.skill_group_id for g in inst.skill_groups]):
+        problems.append(f"{where}.skill_groups: skill_group_id {dup!r} appears more than once")
+    problems.extend(_skill_level_problems(where, inst))
     for j, call in enumerate(inst.calls):
         for dup in _duplicates([ch.channel_id for ch in call.channels]):
             problems.append(f"{where}.calls[{j}].channels: channel_id {dup!r} appears more than once")
@@ -152,6 +203,18 @@ def _instance_problems(i: int, inst: InstanceSpec) -> list[str]:
             problems.append(
                 f"{where}.agents[{j}].job_id: call {agent.job_id!r} has no channel with user_id {agent.user_id!r}"
             )
+    return problems
+
+
+def _skill_level_problems(where: str, inst: InstanceSpec) -> list[str]:
+    """A level is for a group the agent is in, and at least 1."""
+    problems: list[str] = []
+    for j, agent in enumerate(inst.agents):
+        for group, level in agent.skill_levels.items():
+            if group not in agent.skill_groups:
+                problems.append(f"{where}.agents[{j}].skill_levels: {group!r} is not one of the agent's skill_groups")
+            if level < 1:
+                problems.append(f"{where}.agents[{j}].skill_levels: the level of {group!r} must be at least 1")
     return problems
 
 
@@ -187,12 +250,31 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(read_json_file(path, source, ScenarioError), source)
 
 
-def build_state(scenario: Scenario) -> SimulatorState:
-    """A fresh live state from a validated scenario."""
+_DERIVED_PROFILE = frozenset({"login_name", "display_name", "display_id", "email"})
+
+
+def _build_agent(spec: AgentSpec, started_at: int) -> Agent:
+    """Unset profile fields are left to `Agent`'s derivations; an unset `state_since` is the start."""
+    fields = {k: v for k, v in spec.model_dump().items() if v is not None or k not in _DERIVED_PROFILE}
+    fields["state_since"] = spec.state_since if spec.state_since is not None else started_at
+    return Agent(**fields)
+
+
+def _build_skill_groups(inst: InstanceSpec) -> dict[str, SkillGroup]:
+    return {
+        g.skill_group_id: SkillGroup(g.skill_group_id, g.name or skill_group_name_from_id(g.skill_group_id))
+        for g in inst.skill_groups
+    }
+
+
+def build_state(scenario: Scenario, *, clock: Clock = wall_clock) -> SimulatorState:
+    """A fresh live state from a validated scenario; the scenario starts at the clock's now."""
+    started_at = clock()
     instances = [
         Instance(
             instance_id=inst.instance_id,
-            agents={a.user_id: Agent(**a.model_dump()) for a in inst.agents},
+            skill_groups=_build_skill_groups(inst),
+            agents={a.user_id: _build_agent(a, started_at) for a in inst.agents},
             calls={
                 c.job_id: Call(
                     job_id=c.job_id,
@@ -206,14 +288,17 @@ def build_state(scenario: Scenario) -> SimulatorState:
         for inst in scenario.instances
     ]
     credentials = [Credential(**c.model_dump()) for c in scenario.credentials]
-    return SimulatorState(instances, credentials)
+    return SimulatorState(instances, credentials, clock=clock, repeats=scenario.repeats)
 
 
 # -- the default scenario --------------------------------------------------------------------------
 
-_T0 = 1_700_000_000_000  # fixed epoch ms, so every run answers byte-for-byte the same contexts
+_T0 = 1_700_000_000_000  # fixed epoch ms: the state at start (and channel ids) are the same on every run
 _SKILL_GROUP = "skillgroup@ccc-demo"
+_SKILL_GROUP_NAME = "Demo Hotline"
 _HOTLINE = "02100000000"
+WANG_USER_ID = "wang@ccc-demo"
+WANG_JOB_ID = "job-demo-3"
 
 
 def _legs(
@@ -244,8 +329,15 @@ def _legs(
 
 
 def _agent(
-    user_id: str, state: str, extension: str, job_id: str | None = None, break_code: str | None = None
+    user_id: str,
+    display_name: str,
+    state: str,
+    extension: str,
+    job_id: str | None = None,
+    break_code: str | None = None,
+    call_offset: int | None = None,
 ) -> AgentSpec:
+    """A demo agent: employee number 100N for extension 800N; reserved when their call came in."""
     return AgentSpec(
         user_id=user_id,
         state=state,
@@ -257,14 +349,49 @@ def _agent(
         break_code=break_code,
         heartbeat=_T0 + 5_000,
         skill_groups=[_SKILL_GROUP],
+        display_name=display_name,
+        display_id=f"1{extension[1:]}",
+        device_state="UNREGISTERED",
+        reserved=_T0 + call_offset if call_offset is not None else None,
     )
+
+
+def _demo_calls() -> list[CallSpec]:
+    return [
+        CallSpec(
+            job_id=DEMO_JOB_ID,
+            call_type="INBOUND",
+            channels=_legs(DEMO_JOB_ID, DEMO_USER_ID, "8001", "13900000001", "ANSWERED", ["MUTED"], 0),
+        ),
+        CallSpec(
+            job_id="job-demo-2",
+            call_type="INBOUND",
+            channels=_legs("job-demo-2", "ringing@ccc-demo", "8003", "13900000002", "EARLY", [], 60_000),
+        ),
+        CallSpec(
+            job_id="job-demo-cti",
+            call_type="OUTBOUND",
+            cti_error="The CTI gateway did not answer in time (simulated).",
+            channels=_legs(
+                "job-demo-cti", "cti-fail@ccc-demo", "8004", "13900000004", "ANSWERED", ["MUTED"], 120_000
+            ),
+        ),
+        CallSpec(
+            job_id=WANG_JOB_ID,
+            call_type="INBOUND",
+            channels=_legs(WANG_JOB_ID, WANG_USER_ID, "8006", "13900000006", "ANSWERED", [], 300_000),
+        ),
+    ]
 
 
 def default_scenario() -> Scenario:
     """The fixed demo cast; see docs/simulator.md for which request reaches which error code."""
     return Scenario(
         name="default",
-        description="ccc-demo: one muted call ready to unmute, and a way to reach every error code.",
+        description=(
+            "ccc-demo: one muted call ready to unmute, Wang Fang on a call ready to hold, retrieve, mute and "
+            "unmute, and a way to reach every error code."
+        ),
         credentials=[
             CredentialSpec(
                 access_key_id=DEMO_ACCESS_KEY_ID, access_key_secret=DEMO_ACCESS_KEY_SECRET, user_id=DEMO_USER_ID
@@ -282,33 +409,18 @@ def default_scenario() -> Scenario:
         instances=[
             InstanceSpec(
                 instance_id=DEMO_INSTANCE_ID,
+                skill_groups=[SkillGroupSpec(skill_group_id=_SKILL_GROUP, name=_SKILL_GROUP_NAME)],
                 agents=[
-                    _agent(DEMO_USER_ID, "TALKING", "8001", job_id=DEMO_JOB_ID),
-                    _agent("idle@ccc-demo", "READY", "8002"),
-                    _agent("ringing@ccc-demo", "TALKING", "8003", job_id="job-demo-2"),
-                    _agent("cti-fail@ccc-demo", "TALKING", "8004", job_id="job-demo-cti"),
-                    _agent("break@ccc-demo", "BREAK", "8005", break_code="Warm-up"),
+                    _agent(DEMO_USER_ID, "Zhang Wei", "TALKING", "8001", job_id=DEMO_JOB_ID, call_offset=0),
+                    _agent("idle@ccc-demo", "Li Na", "READY", "8002"),
+                    _agent("ringing@ccc-demo", "Liu Yang", "TALKING", "8003", job_id="job-demo-2", call_offset=60_000),
+                    _agent(
+                        "cti-fail@ccc-demo", "Chen Jie", "TALKING", "8004", job_id="job-demo-cti", call_offset=120_000
+                    ),
+                    _agent("break@ccc-demo", "Zhao Min", "BREAK", "8005", break_code="Warm-up"),
+                    _agent(WANG_USER_ID, "Wang Fang", "TALKING", "8006", job_id=WANG_JOB_ID, call_offset=300_000),
                 ],
-                calls=[
-                    CallSpec(
-                        job_id=DEMO_JOB_ID,
-                        call_type="INBOUND",
-                        channels=_legs(DEMO_JOB_ID, DEMO_USER_ID, "8001", "13900000001", "ANSWERED", ["MUTED"], 0),
-                    ),
-                    CallSpec(
-                        job_id="job-demo-2",
-                        call_type="INBOUND",
-                        channels=_legs("job-demo-2", "ringing@ccc-demo", "8003", "13900000002", "EARLY", [], 60_000),
-                    ),
-                    CallSpec(
-                        job_id="job-demo-cti",
-                        call_type="OUTBOUND",
-                        cti_error="The CTI gateway did not answer in time (simulated).",
-                        channels=_legs(
-                            "job-demo-cti", "cti-fail@ccc-demo", "8004", "13900000004", "ANSWERED", ["MUTED"], 120_000
-                        ),
-                    ),
-                ],
+                calls=_demo_calls(),
             )
         ],
     )

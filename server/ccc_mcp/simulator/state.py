@@ -4,7 +4,8 @@ Pure and synchronous: nothing here knows about HTTP, signing or JSON, so every r
 can be tested by calling a method and looking at the result. Rule violations raise `CccError` with the
 exact code and params CCC answers with; the HTTP layer only wraps them in an envelope.
 
-The rules of UnmuteCall / MuteCall, checked in this order (the first that fails decides the answer):
+The rules of the call-control family (UnmuteCall, MuteCall, HoldCall, RetrieveCall), checked in this
+order (the first that fails decides the answer):
 
 1. the instance must exist                           -> NotExists.InstanceId [instance]
 2. the agent (UserId, else the caller's agent) must exist -> NotExists.UserId [user]
@@ -12,10 +13,19 @@ The rules of UnmuteCall / MuteCall, checked in this order (the first that fails 
 3. the agent must be TALKING                         -> InvalidOperation.UserState [actual, "TALKING"]
 4. a JobId given must exist in the instance and be the agent's current call -> NotExists.JobId [job]
 5. a ChannelId given must be a channel of that call  -> NotExists.ChannelId [channel, job];
-   without ChannelId the agent's own channel is the target
+   without ChannelId (Unmute/Mute only) the agent's own channel is the target
 6. the target channel must be ANSWERED               -> InvalidOperation.ChannelState [actual, "ANSWERED"]
-7. a call whose CTI back end is set to fail fails now -> InternalService.CTI [detail]
-Then the flag `MUTED` is removed (unmute; idempotent) or added (mute; idempotent).
+7. the action's own flag precondition:
+   RetrieveCall needs the channel to carry HOLD      -> InvalidOperation.ChannelState [state, "HOLD"];
+   HoldCall on a held channel, with repeats "strict" -> InvalidOperation.ChannelState ["HOLD", "ANSWERED"]
+8. a call whose CTI back end is set to fail fails now -> InternalService.CTI [detail]
+Then the flag is added or removed: MUTED (Mute/Unmute, always idempotent) or HOLD (Hold/Retrieve).
+Hold and mute are flags, never a channel state or a user state: the agent stays TALKING and the channel
+ANSWERED. A change of flags stamps the channel's `timestamp` with the clock's now; a repeat that changes
+nothing leaves it alone.
+
+Time: the state owns a clock (epoch ms, see `clock.py`). Heartbeats are derived from it when asked, so
+they advance by themselves; each agent's `state_since` says when their current state began.
 """
 
 from __future__ import annotations
@@ -23,13 +33,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from ccc_mcp.simulator.errors import CccError
+from ccc_mcp.simulator.clock import Clock, last_heartbeat, wall_clock
+from ccc_mcp.simulator.errors import USER_NOT_IN_INSTANCE, CccError
 
 TALKING = "TALKING"
+OFFLINE = "OFFLINE"
 ANSWERED = "ANSWERED"
 MUTED = "MUTED"
+HOLD = "HOLD"
+
+Repeats = Literal["noop", "strict"]
+"""What HoldCall on an already held channel answers: success changing nothing, or an error."""
 
 
 @dataclass(slots=True)
@@ -52,6 +68,10 @@ class Channel:
     def muted(self) -> bool:
         return MUTED in self.flags
 
+    @property
+    def held(self) -> bool:
+        return HOLD in self.flags
+
 
 @dataclass(slots=True)
 class Call:
@@ -72,7 +92,11 @@ class Call:
 
 @dataclass(slots=True)
 class Agent:
-    """An agent (CCC user) and what CCC reports about them in a UserContext."""
+    """An agent (CCC user): live state (what a UserContext reports) and profile (what GetUser reports).
+
+    Profile fields left empty are derived from the user id in `__post_init__`, so a scenario written
+    before profiles existed still gives every agent a login name, display name, employee number and email.
+    """
 
     user_id: str
     state: str = "READY"
@@ -85,6 +109,45 @@ class Agent:
     heartbeat: int | None = None
     outbound_scenario: bool = False
     skill_groups: list[str] = field(default_factory=list)
+    # profile
+    login_name: str = ""
+    display_name: str = ""
+    display_id: str = ""
+    email: str = ""
+    role: str = "Agent"
+    nickname: str | None = None
+    avatar_url: str | None = None
+    device_ext: str | None = None
+    device_state: str | None = None
+    ram_id: int | None = None
+    primary: bool = False
+    skill_levels: dict[str, int] = field(default_factory=dict)
+    # live, beyond the UserContext basics
+    reserved: int | None = None
+    state_since: int = 0
+    state_code: str | None = None
+    counter_party: str | None = None
+
+    def __post_init__(self) -> None:
+        self.login_name = self.login_name or self.user_id.split("@", 1)[0]
+        self.display_name = self.display_name or self.login_name
+        self.display_id = self.display_id or self.extension or self.login_name
+        self.email = self.email or f"{self.login_name}@example.com"
+
+    def skill_level(self, skill_group_id: str) -> int:
+        """The agent's level in a group; 1 unless the scenario says otherwise."""
+        return self.skill_levels.get(skill_group_id, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class SkillGroup:
+    skill_group_id: str
+    name: str
+
+
+def skill_group_name_from_id(skill_group_id: str) -> str:
+    """`sales@ccc-x` -> `sales`: the name a group gets when the scenario does not give one."""
+    return skill_group_id.split("@", 1)[0]
 
 
 @dataclass(slots=True)
@@ -92,6 +155,15 @@ class Instance:
     instance_id: str
     agents: dict[str, Agent] = field(default_factory=dict)
     calls: dict[str, Call] = field(default_factory=dict)
+    skill_groups: dict[str, SkillGroup] = field(default_factory=dict)
+
+    def skill_group_name(self, skill_group_id: str) -> str:
+        known = self.skill_groups.get(skill_group_id)
+        return known.name if known is not None else skill_group_name_from_id(skill_group_id)
+
+    def current_call(self, agent: Agent) -> Call | None:
+        """The call the agent is on now (their `job_id`), if it exists."""
+        return self.calls.get(agent.job_id) if agent.job_id is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,19 +205,51 @@ def present(value: str | None) -> str | None:
 
 
 class SimulatorState:
-    """All instances and credentials, guarded by one lock (the HTTP server and tests share it)."""
+    """All instances and credentials, guarded by one lock (the HTTP server and tests share it).
 
-    def __init__(self, instances: Iterable[Instance] = (), credentials: Iterable[Credential] = ()) -> None:
+    `clock` is "now" for every answer (epoch ms; wall time unless a test injects a fixed one). `repeats`
+    decides what HoldCall on a held channel answers. `revision` counts the changes made since the
+    scenario started; PollUserStatus reports it as `ContextId`.
+    """
+
+    def __init__(
+        self,
+        instances: Iterable[Instance] = (),
+        credentials: Iterable[Credential] = (),
+        *,
+        clock: Clock = wall_clock,
+        repeats: Repeats = "noop",
+    ) -> None:
         self.lock = threading.RLock()
         self.instances: dict[str, Instance] = {i.instance_id: i for i in instances}
         self.credentials: dict[str, Credential] = {c.access_key_id: c for c in credentials}
+        self.clock = clock
+        self.repeats: Repeats = repeats
+        self.revision = 0
 
     def replace_with(self, other: SimulatorState) -> None:
         """Take over a fresh state's contents (`other` is not used again) in place, so references held by
-        tests stay live."""
+        tests stay live. The clock is taken over too: a reset never changes what time it is."""
         with self.lock:
             self.instances = other.instances
             self.credentials = other.credentials
+            self.clock = other.clock
+            self.repeats = other.repeats
+            self.revision = other.revision
+
+    # -- time -------------------------------------------------------------------------------------
+
+    def now(self) -> int:
+        """The clock's now, in epoch ms."""
+        return self.clock()
+
+    @staticmethod
+    def heartbeat_of(agent: Agent, now: int) -> int | None:
+        """An agent who is not OFFLINE beats every 5 s, so their heartbeat is the last tick before `now`
+        (never earlier than the scenario's value); an OFFLINE agent's stays where the scenario left it."""
+        if agent.state == OFFLINE:
+            return agent.heartbeat
+        return max(agent.heartbeat or 0, last_heartbeat(now))
 
     # -- look-ups ---------------------------------------------------------------------------------
 
@@ -158,14 +262,20 @@ class SimulatorState:
             raise CccError("NotExists.InstanceId", instance_id)
         return found
 
-    def agent(self, instance: Instance, user_id: str | None, caller: Credential | None = None) -> Agent:
-        """The agent named by `user_id`, or (when it is blank) the agent the caller's AccessKey maps to."""
+    def agent(
+        self, instance: Instance, user_id: str | None, caller: Credential | None = None, *, in_instance: bool = False
+    ) -> Agent:
+        """The agent named by `user_id`, or (when it is blank) the agent the caller's AccessKey maps to.
+
+        An unknown agent is `NotExists.UserId`: with `in_instance`, in the wording Meta gives for
+        PollUserStatus (params [user, instance]); without, in the call-control family's ([user]).
+        """
         name = present(user_id) or present(caller.user_id if caller is not None else None)
         if name is None:
             raise CccError("Parameter.Blank", "UserId")
         found = instance.agents.get(name)
         if found is None:
-            raise CccError("NotExists.UserId", name)
+            raise _unknown_user(name, instance) if in_instance else CccError("NotExists.UserId", name)
         return found
 
     def call(self, instance: Instance, job_id: str) -> Call:
@@ -185,7 +295,23 @@ class SimulatorState:
         channel_id: str | None = None,
         caller: Credential | None = None,
     ) -> CallTarget:
-        """Apply rules 1-7 of the module docstring and return the channel an action would change."""
+        """Apply rules 1-6 and 8 of the module docstring and return the channel an action would change."""
+        target = self._resolve(
+            instance_id=instance_id, user_id=user_id, job_id=job_id, channel_id=channel_id, caller=caller
+        )
+        _check_cti(target.call)
+        return target
+
+    def _resolve(
+        self,
+        *,
+        instance_id: str,
+        user_id: str | None,
+        job_id: str | None,
+        channel_id: str | None,
+        caller: Credential | None,
+    ) -> CallTarget:
+        """Rules 1-6: the instance, the agent, their state, their call, the channel and its state."""
         instance = self.instance(instance_id)
         agent = self.agent(instance, user_id, caller)
         if agent.state != TALKING:
@@ -197,8 +323,6 @@ class SimulatorState:
             raise CccError("NotExists.ChannelId", wanted or "", call.job_id)
         if channel.state != ANSWERED:
             raise CccError("InvalidOperation.ChannelState", channel.state, ANSWERED)
-        if call.cti_error is not None:
-            raise CccError("InternalService.CTI", call.cti_error)
         return CallTarget(instance, agent, call, channel)
 
     def _call_of(self, instance: Instance, agent: Agent, job_id: str | None) -> Call:
@@ -212,6 +336,17 @@ class SimulatorState:
             raise CccError("NotExists.JobId", job_id)
         return call
 
+    def _set_flag(self, channel: Channel, flag: str, on: bool) -> None:
+        """Add or remove one flag; a real change stamps the channel with now and counts as a revision."""
+        if (flag in channel.flags) == on:
+            return
+        if on:
+            channel.flags.append(flag)
+        else:
+            channel.flags.remove(flag)
+        channel.timestamp = self.now()
+        self.revision += 1
+
     def set_muted(
         self,
         muted: bool,
@@ -222,17 +357,57 @@ class SimulatorState:
         channel_id: str | None = None,
         caller: Credential | None = None,
     ) -> CallTarget:
-        """MuteCall (`muted=True`) or UnmuteCall (`muted=False`); both are idempotent."""
+        """MuteCall (`muted=True`) or UnmuteCall (`muted=False`); both are idempotent in every mode."""
         with self.lock:
             target = self.locate(
                 instance_id=instance_id, user_id=user_id, job_id=job_id, channel_id=channel_id, caller=caller
             )
-            flags = target.channel.flags
-            if muted and MUTED not in flags:
-                flags.append(MUTED)
-            elif not muted and MUTED in flags:
-                flags.remove(MUTED)
+            self._set_flag(target.channel, MUTED, muted)
             return target
+
+    def set_held(
+        self,
+        held: bool,
+        *,
+        instance_id: str,
+        job_id: str,
+        channel_id: str,
+        user_id: str | None = None,
+        caller: Credential | None = None,
+    ) -> CallTarget:
+        """HoldCall (`held=True`) or RetrieveCall (`held=False`) on one channel of the agent's call.
+
+        Any channel of the call can be held (typically the customer's: the held party hears music).
+        Retrieve needs the channel held (documented by CCC); a repeated Hold succeeds changing nothing
+        unless the scenario's `repeats` is "strict" (CCC does not document it).
+        """
+        with self.lock:
+            target = self._resolve(
+                instance_id=instance_id, user_id=user_id, job_id=job_id, channel_id=channel_id, caller=caller
+            )
+            channel = target.channel
+            if not held and not channel.held:
+                raise CccError("InvalidOperation.ChannelState", channel.state, HOLD)
+            if held and channel.held and self.repeats == "strict":
+                raise CccError("InvalidOperation.ChannelState", HOLD, ANSWERED)
+            _check_cti(target.call)
+            self._set_flag(channel, HOLD, held)
+            return target
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def poll_user_status(
+        self, *, instance_id: str, user_id: str | None = None, caller: Credential | None = None
+    ) -> tuple[Instance, Agent, Call | None]:
+        """PollUserStatus: the agent (UserId, else the caller's) and their current call, if any.
+
+        Read-only here: whether a real poll counts as presence is undocumented, and heartbeats advance
+        with the clock anyway.
+        """
+        with self.lock:
+            instance = self.instance(instance_id)
+            agent = self.agent(instance, user_id, caller, in_instance=True)
+            return instance, agent, instance.current_call(agent)
 
     def get_user(
         self,
@@ -242,7 +417,11 @@ class SimulatorState:
         extension: str | None = None,
         caller: Credential | None = None,
     ) -> tuple[Instance, Agent]:
-        """GetUser: by UserId, else by Extension, else the caller's agent."""
+        """GetUser: by UserId, else by Extension, else the caller's agent.
+
+        An unknown user or extension is undocumented for GetUser; the simulator answers NotExists.UserId
+        in the wording Meta gives for PollUserStatus ([value, instance]).
+        """
         with self.lock:
             instance = self.instance(instance_id)
             by_extension = present(extension)
@@ -250,18 +429,24 @@ class SimulatorState:
                 for agent in instance.agents.values():
                     if agent.extension == by_extension:
                         return instance, agent
-                raise CccError("NotExists.UserId", by_extension)
-            return instance, self.agent(instance, user_id, caller)
+                raise _unknown_user(by_extension, instance)
+            return instance, self.agent(instance, user_id, caller, in_instance=True)
 
     # -- inspection -------------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        """Everything as plain JSON-able data, secrets left out (the admin endpoint serves this)."""
+        """Everything as plain JSON-able data, secrets left out (the admin endpoint serves this).
+
+        The stored state only, with nothing derived from the clock (an agent's `heartbeat` is the
+        scenario's; answers report the live one), so two snapshots of an unchanged state are equal."""
         with self.lock:
             return {
+                "repeats": self.repeats,
+                "revision": self.revision,
                 "instances": [
                     {
                         "instance_id": inst.instance_id,
+                        "skill_groups": [asdict(g) for g in inst.skill_groups.values()],
                         "agents": [asdict(a) for a in inst.agents.values()],
                         "calls": [asdict(c) for c in inst.calls.values()],
                     }
@@ -277,3 +462,13 @@ class SimulatorState:
                     for c in self.credentials.values()
                 ],
             }
+
+
+def _check_cti(call: Call) -> None:
+    """Rule 8: the CTI back end of a call set to fail fails when the action reaches it."""
+    if call.cti_error is not None:
+        raise CccError("InternalService.CTI", call.cti_error)
+
+
+def _unknown_user(name: str, instance: Instance) -> CccError:
+    return CccError("NotExists.UserId", name, instance.instance_id, template=USER_NOT_IN_INSTANCE)

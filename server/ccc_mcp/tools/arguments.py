@@ -58,13 +58,23 @@ def _describe_error(error: Any) -> ErrorInfo:
     kind = error["type"]
     name = ".".join(str(part) for part in error["loc"]) if error["loc"] else "arguments"
     absent = kind == "string_type" and error["input"] is None
-    if absent or kind in ("missing", "blank", "string_too_short", "too_short"):
+    blank_text = kind == "too_short" and isinstance(error.get("input"), str)  # whitespace only, once trimmed
+    if absent or blank_text or kind in ("missing", "blank", "string_too_short"):
         return describe("Parameter.Blank", f"The parameter {name} may not be null or blank.", params=[name])
-    if kind == "string_type":
+    if kind in ("string_type", "int_type", "list_type"):
+        wanted = {"string_type": "a string", "int_type": "an integer", "list_type": "an array"}[kind]
         got = _json_type_name(error.get("input"))
-        message = f"The parameter {name} must be a string, not {got}."
-    elif kind in ("string_too_long", "too_long"):
+        message = f"The parameter {name} must be {wanted}, not {got}."
+    elif kind == "string_too_long":
         message = f"The parameter {name} is longer than {MAX_ID_LENGTH} characters."
+    elif kind == "too_short":
+        message = f"The parameter {name} must list at least one value; omit it to not filter."
+    elif kind == "too_long":
+        message = f"The parameter {name} lists more values than allowed ({error['ctx'].get('max_length')})."
+    elif kind == "literal_error":
+        message = f"The parameter {name} is not one of the allowed values: {error['ctx'].get('expected')}."
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        message = f"The parameter {name} is out of range: {error['msg'].lower()}."
     elif kind == "extra_forbidden":
         message = f"Unknown argument {_quoted(name)}; this tool does not accept it."
     elif kind == "control_character":
@@ -82,7 +92,8 @@ def _quoted(name: str, limit: int = 64) -> str:
 
 
 def _json_type_name(value: object) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", list: "an array", dict: "an object"}
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array",
+             dict: "an object"}  # fmt: skip
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 

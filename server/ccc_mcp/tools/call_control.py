@@ -1,127 +1,71 @@
-"""What every call-control tool shares: the id arguments, instance policy, the request, the result.
+"""What the call-control tools share (unmute, mute, hold, retrieve): their id arguments, and one `act`
+that fills in omitted ids (see `resolve.py`), sends the action and maps CCC's answer to the result.
 
-A call-control action (UnmuteCall, MuteCall, HoldCall, ...) takes an instance, an agent and optionally a
-call and a channel, and answers with the call's and the agent's contexts. A tool for one of them is a
-`CallControlSpec` (name, description, arguments model, CCC action); `build_tool` turns it into an MCP
-tool whose every result, success or error, conforms to one published output schema.
+A call-control action takes an instance, an agent and optionally a call and a channel, and answers with
+the call's and the agent's contexts. `DeviceId` is never asked of the model: CCC ignores its value, but
+the API page marks it required, so the server always sends its own.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import time
-import traceback
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, TypeVar
 
-from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.tools import Tool
-from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 
-from ccc_mcp.api.client import ApiResult, CccClient
+from ccc_mcp.api.client import ApiResult
 from ccc_mcp.api.errors import describe
-from ccc_mcp.api.models import CallControlData, CallControlResult, ErrorInfo
-from ccc_mcp.audit import AuditLog
-from ccc_mcp.caller import Caller, identify
-from ccc_mcp.config import Settings
-from ccc_mcp.ratelimit import RateLimiter
-from ccc_mcp.tools.arguments import Identifier, ToolArguments, validate_arguments
+from ccc_mcp.api.models import CallControlData
+from ccc_mcp.tools.arguments import Identifier, ToolArguments
+from ccc_mcp.tools.base import ToolCall
+from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.resolve import ChannelRule, Failure, resolve_target
+from ccc_mcp.tools.results import CallControlResult, Resolution
 
-log = logging.getLogger("ccc_mcp.calls")
+__all__ = [
+    "RESULT_TEXT",
+    "CallControlArguments",
+    "act",
+    "finding",
+    "from_api",
+    "instance_id_field",
+    "looking",
+    "user_id_field",
+]
 
-OUTPUT_SCHEMA: dict[str, Any] = CallControlResult.model_json_schema(mode="serialization")
+
+
+def instance_id_field() -> Any:
+    """`instance_id` as every tool declares it (the published schema adds the default, if any)."""
+    return Field(None, description="The CCC instance the agent belongs to.", examples=["ccc-test"])
+
+
+def user_id_field() -> Any:
+    return Field(description="The agent, by user id (name@instance).", examples=["agent@ccc-test"])
 
 
 class CallControlArguments(ToolArguments):
-    """The ids every call-control action understands. Subclasses narrow which are required."""
+    """The ids every call-control action understands. Each tool re-declares job_id and channel_id to say
+    what omitting them means for that action."""
 
-    instance_id: Identifier | None = Field(
-        None,
-        description="The CCC instance id. Optional when the server has a default instance (CCC_INSTANCE_ID).",
-        examples=["ccc-test"],
-    )
-    user_id: Identifier = Field(
-        description="The agent whose line to act on, as name@instance.", examples=["agent@ccc-test"]
-    )
-    device_id: Identifier | None = Field(
-        None, description="The agent's device id. Optional: CCC ignores its value.", examples=["device"]
-    )
+    instance_id: Identifier | None = instance_id_field()
+    user_id: Identifier = user_id_field()
     job_id: Identifier | None = Field(
         None,
-        description="The call (job) id. Optional: omit it to act on the agent's current call.",
+        description="The call (job) id. Omit it to act on the agent's current call.",
         examples=["job-6538214103685****"],
     )
     channel_id: Identifier | None = Field(
         None,
-        description="The channel to act on. Optional: omit it to act on the agent's own channel of the call.",
+        description="The channel of the call to act on. Omit it to act on the agent's own channel.",
         examples=["ch:user:1390501****->8032****:1609138902226:job-6538214103685****"],
     )
 
 
-class AppContext(Protocol):
-    """What a tool needs from the running server (the lifespan's state)."""
-
-    settings: Settings
-    client: CccClient
-    limiter: RateLimiter | None
-    audit: AuditLog
+CallArgsT = TypeVar("CallArgsT", bound=CallControlArguments)
 
 
-@dataclass(frozen=True, slots=True)
-class CallControlSpec:
-    name: str
-    title: str
-    description: str
-    action: str
-    arguments: type[CallControlArguments]
-    annotations: ToolAnnotations
-
-
-def input_schema(spec: CallControlSpec, settings: Settings) -> dict[str, Any]:
-    """The published inputSchema: `instance_id` is required exactly when no default is configured."""
-    schema = spec.arguments.model_json_schema()
-    schema.pop("title", None)
-    required = [name for name in schema.get("required", []) if name != "instance_id"]
-    if settings.instance_id is None:
-        required.insert(0, "instance_id")
-    schema["required"] = required
-    return schema
-
-
-def _query(args: CallControlArguments, settings: Settings, instance_id: str) -> dict[str, str | None]:
-    """The API's PascalCase parameters; DeviceId is always sent (the API page marks it required)."""
-    return {
-        "InstanceId": instance_id,
-        "UserId": args.user_id,
-        "DeviceId": args.device_id or settings.device_id,
-        "JobId": args.job_id,
-        "ChannelId": args.channel_id,
-    }
-
-
-def _refusal(settings: Settings, args: CallControlArguments) -> ErrorInfo | str:
-    """The instance to use, or why the call is refused before any request."""
-    instance_id = args.instance_id or settings.instance_id
-    if instance_id is None:
-        return describe(
-            "Parameter.Blank", "The parameter instance_id may not be null or blank.", params=["instance_id"]
-        )
-    if settings.allowed_instances and instance_id not in settings.allowed_instances:
-        allowed = ", ".join(sorted(settings.allowed_instances))
-        return describe(
-            "Forbidden.Instance",
-            f"This server may not act on instance {instance_id}; allowed: {allowed}.",
-            params=[instance_id],
-        )
-    return instance_id
-
-
-def _from_api(result: ApiResult) -> CallControlResult:
+def from_api(result: ApiResult) -> CallControlResult:
+    """CCC's answer to a call-control action (or PollUserStatus) as the tool's result."""
     if result.error is not None:
         return CallControlResult(ok=False, request_id=result.request_id, error=result.error)
     try:
@@ -138,137 +82,59 @@ def _from_api(result: ApiResult) -> CallControlResult:
     )
 
 
-def to_tool_result(result: CallControlResult) -> CallToolResult:
-    """Structured content plus the same JSON as text (several hosts read only the text)."""
-    structured = result.model_dump(mode="json")
-    return CallToolResult(
-        content=[TextContent(type="text", text=json.dumps(structured, ensure_ascii=False))],
-        structured_content=structured,
-        is_error=not result.ok,
+async def act(
+    call: ToolCall[CallArgsT],
+    action: str,
+    *,
+    needs_job: bool,
+    channel_rule: ChannelRule | None = None,
+    extra: dict[str, str | None] | None = None,
+) -> CallControlResult:
+    """Send `action` for the agent. With `needs_job`, an omitted job_id is the agent's current call; with
+    `channel_rule`, an omitted channel_id is the one channel of that call the rule accepts."""
+    args = call.args
+    job_id, channel_id = args.job_id, args.channel_id
+    resolved: Resolution | None = None
+    rule = channel_rule if channel_id is None else None
+    if (needs_job and job_id is None) or rule is not None:
+        found = await resolve_target(call, rule)
+        if isinstance(found, Failure):
+            return CallControlResult(ok=False, request_id=found.request_id, error=found.error)
+        resolved, job_id = found, found.job_id
+        channel_id = found.channel_id or channel_id
+        call.facts.job, call.facts.channel = job_id, channel_id
+    params: dict[str, str | None] = {
+        "UserId": args.user_id,
+        "DeviceId": call.settings.device_id,
+        "JobId": job_id,
+        "ChannelId": channel_id,
+        **(extra or {}),
+    }
+    result = from_api(await call.ccc(action, params))
+    result.resolved = resolved
+    return result
+
+
+# -- description sentences shared by the call-control tools --------------------------------------------
+
+RESULT_TEXT = (
+    "On failure ok is false and error gives CCC's code (e.g. InvalidOperation.UserState when the agent is not on "
+    "a call), the HTTP status, the message, whether repeating the same call can help (retryable) and a hint on "
+    "what to do next."
+)
+
+
+def finding(guide: Guide) -> str:
+    """How to get a user_id, when list_agents is published."""
+    return guide.mention(
+        "list_agents", "If you only know the agent's name or extension, list_agents finds the user_id."
     )
 
 
-async def run_call_control(
-    spec: CallControlSpec, app: AppContext, raw_arguments: object
-) -> tuple[CallControlResult, CallFacts]:
-    """Validate, apply policy, call CCC, map the answer. Returns the result and what to log and audit."""
-    args = validate_arguments(spec.arguments, raw_arguments)
-    if isinstance(args, ErrorInfo):
-        return CallControlResult(ok=False, error=args), CallFacts()
-    facts = CallFacts(instance=args.instance_id, user=args.user_id, job=args.job_id, channel=args.channel_id)
-    instance = _refusal(app.settings, args)
-    if isinstance(instance, ErrorInfo):
-        return CallControlResult(ok=False, error=instance), facts
-    facts.instance = instance
-    outcome = await app.client.call(spec.action, _query(args, app.settings, instance))
-    facts.attempts = outcome.attempts
-    return _from_api(outcome), facts
-
-
-def _throttled(limiter: RateLimiter, key: str) -> CallControlResult:
-    wait = limiter.retry_after(key)
-    error = describe(
-        "Throttling",
-        f"Too many calls from this client: the limit is {limiter.rate * 60:g} per minute "
-        f"with bursts of {limiter.burst:g}.",
-        http_status=429,
-    )
-    error.hint = f"This server is limiting your calls. Wait {wait:.1f} s before calling again."
-    return CallControlResult(ok=False, error=error)
-
-
-def _unexpected(spec: CallControlSpec, exc: Exception) -> CallControlResult:
-    """The structured answer to an exception that escaped; logged by type and place, never by value."""
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "unknown"
-    log.error("action=%s outcome=Server.Internal exception=%s at=%s", spec.action, type(exc).__name__, where)
-    error = describe("Server.Internal", f"The server failed unexpectedly ({type(exc).__name__}).")
-    return CallControlResult(ok=False, error=error)
-
-
-@dataclass(slots=True)
-class CallFacts:
-    """What a call was about and how it went, for the log line and the audit record."""
-
-    instance: str | None = None
-    user: str | None = None
-    job: str | None = None
-    channel: str | None = None
-    attempts: int = 0
-
-
-def _log_call(spec: CallControlSpec, result: CallControlResult, facts: CallFacts, latency_ms: float) -> None:
-    if not log.isEnabledFor(logging.INFO):
-        return
-    log.info(
-        "action=%s instance=%s user=%s outcome=%s request_id=%s attempts=%s latency_ms=%.1f",
-        spec.action,
-        facts.instance,
-        facts.user,
-        _outcome(result),
-        result.request_id,
-        facts.attempts,
-        latency_ms,
-    )
-
-
-def _outcome(result: CallControlResult) -> str:
-    return "OK" if result.error is None else result.error.code
-
-
-async def guarded_call(spec: CallControlSpec, app: AppContext, caller: Caller, raw_arguments: object) -> CallToolResult:
-    """One tool call as the server runs it: rate limit, the call itself, the log line, the audit record."""
-    started = time.monotonic()
-    if app.limiter is not None and not app.limiter.allow(caller.key):
-        result, facts = _throttled(app.limiter, caller.key), CallFacts()
-    else:
-        try:
-            result, facts = await run_call_control(spec, app, raw_arguments)
-        except Exception as exc:  # a bug of ours must still answer in the published shape
-            result, facts = _unexpected(spec, exc), CallFacts()
-    latency_ms = (time.monotonic() - started) * 1000
-    _log_call(spec, result, facts, latency_ms)
-    app.audit.record(
-        tool=spec.name,
-        caller=str(caller),
-        arguments={"instance": facts.instance, "user": facts.user, "job": facts.job, "channel": facts.channel},
-        outcome=_outcome(result),
-        request_id=result.request_id,
-        latency_ms=latency_ms,
-    )
-    return to_tool_result(result)
-
-
-class _RawArgumentsTool(Tool):
-    """An MCP tool whose handler receives the caller's raw arguments.
-
-    The SDK would validate arguments against a signature-derived model and answer failures with raw
-    pydantic text; call-control tools validate themselves so every answer is a structured result.
-    """
-
-    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
-        return await self.fn(arguments, context)
-
-
-class _NoArguments(ArgModelBase):
-    pass
-
-
-def build_tool(spec: CallControlSpec, settings: Settings) -> Tool:
-    """An MCP tool for `spec`; `settings` decide the published schema (default instance)."""
-
-    async def handle(arguments: dict[str, Any], ctx: Context) -> CallToolResult:
-        app = cast(AppContext, ctx.request_context.lifespan_context)
-        return await guarded_call(spec, app, identify(ctx.request_context), arguments)
-
-    handler: Callable[[dict[str, Any], Context], Awaitable[CallToolResult]] = handle
-    return _RawArgumentsTool(
-        fn=handler,
-        name=spec.name,
-        title=spec.title,
-        description=spec.description,
-        parameters=input_schema(spec, settings),
-        fn_metadata=FuncMetadata(arg_model=_NoArguments, output_schema=OUTPUT_SCHEMA, output_model=CallControlResult),
-        is_async=True,
-        annotations=spec.annotations,
+def looking(guide: Guide, effect: str) -> str:
+    """Which read tool shows state before acting and checks the effect after, when it is published."""
+    return guide.mention(
+        "get_agent_status",
+        f"This tool changes the call: to only look at an agent and their call, use get_agent_status, which "
+        f"changes nothing; it also confirms the effect afterwards ({effect}).",
     )

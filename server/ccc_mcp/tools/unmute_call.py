@@ -3,40 +3,60 @@
 from __future__ import annotations
 
 from mcp_types import ToolAnnotations
+from pydantic import Field
 
-from ccc_mcp.tools.call_control import CallControlArguments, CallControlSpec
-
-DESCRIPTION = """\
-Unmute an agent's line on a live call in Alibaba Cloud Contact Center (CCC), so the other party can \
-hear the agent again.
-
-Use it when an agent who is on a call (state TALKING) was muted and should be heard again. Name the \
-agent with user_id. By default it unmutes the agent's own channel of their current call; job_id names \
-the call explicitly and channel_id a specific channel of it (from a call's channel_contexts). \
-Unmuting a line that is not muted changes nothing, so repeating the call is safe.
-
-The result has ok, the API's request_id, call_context (the call type, job id and every channel with its \
-state and flags) and user_context (the agent's state, device, extension, work mode, skill groups). On \
-failure ok is false and error gives the CCC code (e.g. InvalidOperation.UserState when the agent is not \
-on a call, NotExists.JobId for an unknown call), the HTTP status, the message, whether retrying can help \
-(retryable) and a hint on what to do next."""
+from ccc_mcp.tools.arguments import Identifier
+from ccc_mcp.tools.base import ToolCall, ToolSpec
+from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, finding, looking
+from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.results import CallControlResult
 
 
 class UnmuteCallArguments(CallControlArguments):
-    """UnmuteCall's arguments: the agent is required; the call and channel narrow it down."""
+    """UnmuteCall needs only the agent: CCC finds their call and channel itself."""
+
+    job_id: Identifier | None = Field(
+        None,
+        description="The call (job) id. Omit it to act on the agent's current call.",
+        examples=["job-6538214103685****"],
+    )
+    channel_id: Identifier | None = Field(
+        None,
+        description="The channel to unmute. Omit it to unmute the agent's own channel, which is almost always "
+        "what is meant.",
+        examples=["ch:user:1390501****->8032****:1609138902226:job-6538214103685****"],
+    )
 
 
-UNMUTE_CALL = CallControlSpec(
+EFFECT = "the agent's channel no longer lists MUTED in flags"
+
+
+def describe(guide: Guide) -> str:
+    return (
+        "Unmute an agent on a live call in Alibaba Cloud Contact Center (CCC), so the other party can hear them "
+        f"again.{guide.mention('mute_call', 'It undoes mute_call.')}\n\n"
+        "Use it when an agent who is on a call (state TALKING) is muted and should be heard again. Name the "
+        f"agent with user_id.{finding(guide)} By default it unmutes the agent's own channel of their current "
+        "call; job_id names the call explicitly and channel_id another channel of it. Unmuting a line that is "
+        "not muted changes nothing, so repeating the call is safe."
+        f"{looking(guide, EFFECT)}\n\n"
+        "The result has ok, CCC's request_id, call_context (the call and every channel with its state and "
+        "flags) and user_context (the agent's state, extension, work mode, skill groups). " + RESULT_TEXT
+    )
+
+
+async def run(call: ToolCall[UnmuteCallArguments]) -> CallControlResult:
+    return await act(call, "UnmuteCall", needs_job=False)
+
+
+UNMUTE_CALL = ToolSpec(
     name="unmute_call",
     title="Unmute call",
-    description=DESCRIPTION,
-    action="UnmuteCall",
+    describe=describe,
     arguments=UnmuteCallArguments,
+    result=CallControlResult,
     annotations=ToolAnnotations(
-        title="Unmute call",
-        read_only_hint=False,
-        destructive_hint=False,
-        idempotent_hint=True,
-        open_world_hint=True,
+        title="Unmute call", read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
     ),
+    run=run,
 )

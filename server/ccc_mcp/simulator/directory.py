@@ -1,0 +1,145 @@
+"""Who is in the contact centre: the filters, vocabularies and paging of ListUsers and ListRealtimeAgentStates.
+
+Pure functions over the state's agents. Nothing here raises: parameter errors are found before a filter is
+built (`params.py`), and a filter value that names nothing (an unknown state, skill group or media type)
+simply matches nobody, the way a search with no hits answers an empty page.
+
+Two vocabularies meet here. A UserContext speaks upper case (`UserState` WORKING, `CallType` INBOUND);
+ListRealtimeAgentStates speaks capitalised words (`State` ACW, `CallType` Inbound). The pairing of the
+states is inferred from CCC's Chinese labels, which match pair by pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ccc_mcp.simulator.state import Agent, Instance
+
+T = TypeVar("T")
+
+# UserContext.UserState -> ListRealtimeAgentStates.State
+REALTIME_STATES: dict[str, str] = {
+    "READY": "Ready",
+    "TALKING": "Talking",
+    "WORKING": "ACW",
+    "RINGING": "Ringing",
+    "BREAK": "Break",
+    "OFFLINE": "Offline",
+    "DIALING": "Dialing",
+}
+
+# CallContext.CallType -> ListRealtimeAgentStates.CallType, where the spelling is not just capitalised
+_REALTIME_CALL_TYPES: dict[str, str] = {
+    "BACK2BACK": "Back2Back",
+    "PRIVACYDIAL": "PrivacyDial",
+    "PRIVACY_DIAL": "PrivacyDial",
+}
+
+# MediaType values whose agents the simulator has: every simulated agent handles audio only.
+_AUDIO_MEDIA = frozenset({"AUDIO", "ALL"})
+
+
+def realtime_state(user_state: str) -> str:
+    """`WORKING` -> `ACW`, `TALKING` -> `Talking`; a state CCC does not list is capitalised as is."""
+    return REALTIME_STATES.get(user_state.upper(), user_state.capitalize())
+
+
+def realtime_call_type(call_type: str) -> str:
+    """`INBOUND` -> `Inbound`, `BACK2BACK` -> `Back2Back`; others capitalised (`BARGE` -> `Barge`)."""
+    upper = call_type.upper()
+    return _REALTIME_CALL_TYPES.get(upper, call_type.capitalize())
+
+
+def contains(haystack: str | None, needle: str) -> bool:
+    """Case-insensitive substring: CCC's "fuzzy" match, as far as a simulator can tell."""
+    return haystack is not None and needle.casefold() in haystack.casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a paged list: 1-based `number`, `size` rows."""
+
+    number: int
+    size: int
+
+    def of(self, items: Sequence[T]) -> list[T]:
+        start = (self.number - 1) * self.size
+        return list(items[start : start + self.size])
+
+
+@dataclass(frozen=True, slots=True)
+class UserFilter:
+    """ListUsers: `search` on login or display name; `skill_group_id` membership."""
+
+    search: str | None = None
+    skill_group_id: str | None = None
+
+    def matches(self, agent: Agent) -> bool:
+        if self.skill_group_id is not None and self.skill_group_id not in agent.skill_groups:
+            return False
+        return self.search is None or contains(agent.login_name, self.search) or contains(
+            agent.display_name, self.search
+        )
+
+
+def _in(value: str | None, wanted: frozenset[str] | None) -> bool:
+    """Membership, ignoring case; no set means no filter."""
+    return wanted is None or (value is not None and value.casefold() in wanted)
+
+
+def folded(values: Sequence[str] | None) -> frozenset[str] | None:
+    """A list filter ready for `_in`: case-folded; an empty or absent list means no filter."""
+    return frozenset(v.casefold() for v in values) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeFilter:
+    """ListRealtimeAgentStates' filters. Sets are case-folded (see `folded`); None means no filter."""
+
+    agent_ids: frozenset[str] | None = None
+    states: frozenset[str] | None = None
+    skill_group_id: str | None = None
+    agent_name: str | None = None
+    query: str | None = None
+    work_modes: frozenset[str] | None = None
+    call_types: frozenset[str] | None = None
+    outbound_scenario: bool | None = None
+    media_type: str | None = None
+
+    def matches(self, instance: Instance, agent: Agent) -> bool:
+        return (
+            self._profile_matches(agent)
+            and _in(realtime_state(agent.state), self.states)
+            and _in(agent_call_type(instance, agent), self.call_types)
+            and (self.media_type is None or self.media_type.upper() in _AUDIO_MEDIA)
+        )
+
+    def _profile_matches(self, agent: Agent) -> bool:
+        return (
+            (self.agent_ids is None or agent.user_id.casefold() in self.agent_ids)
+            and (self.skill_group_id is None or self.skill_group_id in agent.skill_groups)
+            and (self.agent_name is None or contains(agent.display_name, self.agent_name))
+            and (self.query is None or any(contains(v, self.query) for v in _query_fields(agent)))
+            and _in(agent.work_mode, self.work_modes)
+            and (self.outbound_scenario is None or agent.outbound_scenario == self.outbound_scenario)
+        )
+
+
+def _query_fields(agent: Agent) -> tuple[str | None, ...]:
+    """What `Query` searches: display name, employee number (DisplayId) and extension."""
+    return agent.display_name, agent.display_id, agent.extension
+
+
+def agent_call_type(instance: Instance, agent: Agent) -> str | None:
+    """The realtime `CallType` of the agent's current call; None when they are on no call."""
+    call = instance.current_call(agent)
+    return realtime_call_type(call.call_type) if call is not None else None
+
+
+def matching(instance: Instance, keep: UserFilter | RealtimeFilter) -> list[Agent]:
+    """The instance's agents that pass `keep`, in scenario order (stable, so pages never overlap)."""
+    if isinstance(keep, UserFilter):
+        return [a for a in instance.agents.values() if keep.matches(a)]
+    return [a for a in instance.agents.values() if keep.matches(instance, a)]

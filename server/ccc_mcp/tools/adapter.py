@@ -1,0 +1,109 @@
+"""The one place that touches the MCP SDK's internals: turning `ToolSpec`s into SDK tools, and
+narrowing the published tools per HTTP request.
+
+What it relies on, each pinned by tests/tool/test_adapter.py so an SDK upgrade fails there first:
+- `mcp.server.mcpserver.tools.Tool` can be built directly with a hand-made `parameters` schema and a
+  `FuncMetadata` whose `output_schema` is published, and its `run` can be overridden: our handler receives
+  the caller's raw arguments and validates them itself, so bad input is a structured result instead of the
+  SDK's raw pydantic text;
+- `MCPServer.middleware` (provisional in mcp 2.x) sees every request with `ctx.method`, the raw
+  `ctx.params` and `ctx.request` (the Starlette request on HTTP, None on stdio), and may replace the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, CallToolResult, ListToolsResult, TextContent
+
+from ccc_mcp.caller import identify
+from ccc_mcp.config import Settings
+from ccc_mcp.tools.base import AppContext, ToolSpec, run_tool
+from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.registry import ToolSelectionError, narrow
+from ccc_mcp.tools.results import to_tool_result
+from ccc_mcp.tools.schema import published_input_schema
+
+__all__ = ["ToolNarrowing", "build_mcp_tool", "request_headers"]
+
+
+class _RawArgumentsTool(Tool):
+    """An SDK tool whose handler receives the caller's raw arguments (see the module docstring)."""
+
+    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
+        return await self.fn(arguments, context)
+
+
+class _NoArguments(ArgModelBase):
+    pass
+
+
+def request_headers(request_context: Any) -> Mapping[str, str] | None:
+    """The HTTP request's headers, or None on stdio and in memory."""
+    request = getattr(request_context, "request", None)
+    headers = getattr(request, "headers", None)
+    return cast(Mapping[str, str], headers) if headers is not None else None
+
+
+def build_mcp_tool(spec: ToolSpec[Any], settings: Settings, published: frozenset[str]) -> Tool:
+    """An SDK tool for `spec`. Its description and schema are rendered for this deployment; its hints
+    name only the tools the calling request can see."""
+
+    async def handle(arguments: dict[str, Any], ctx: Context) -> CallToolResult:
+        request_context = ctx.request_context
+        app = cast(AppContext, request_context.lifespan_context)
+        try:
+            enabled = narrow(published, request_headers(request_context))
+        except ToolSelectionError:
+            enabled = published  # ToolNarrowing refused the call already; this is defence in depth
+        result = await run_tool(spec, app, identify(request_context), arguments, Guide(enabled))
+        return to_tool_result(result)
+
+    output_schema = spec.result.model_json_schema(mode="serialization")
+    return _RawArgumentsTool(
+        fn=handle,
+        name=spec.name,
+        title=spec.title,
+        description=spec.describe(Guide(published)),
+        parameters=published_input_schema(spec.arguments, settings),
+        fn_metadata=FuncMetadata(arg_model=_NoArguments, output_schema=output_schema, output_model=spec.result),
+        is_async=True,
+        annotations=spec.annotations,
+    )
+
+
+class ToolNarrowing:
+    """Server middleware: each HTTP request sees only the tools its X-MCP-Tools / X-MCP-Readonly headers
+    leave of the published set; a call to any other tool is answered as for an unknown tool."""
+
+    def __init__(self, published: frozenset[str]) -> None:
+        self.published = published
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.method not in ("tools/list", "tools/call"):
+            return await call_next(ctx)
+        headers = request_headers(ctx)
+        if not headers:
+            return await call_next(ctx)
+        try:
+            enabled = narrow(self.published, headers)
+        except ToolSelectionError as exc:  # a typo must not silently hide every tool
+            raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
+        if ctx.method == "tools/call":
+            name = (ctx.params or {}).get("name")
+            if name not in enabled:
+                return CallToolResult(content=[TextContent(type="text", text=f"Unknown tool: {name}")], is_error=True)
+            return await call_next(ctx)
+        result = await call_next(ctx)
+        if isinstance(result, ListToolsResult):
+            return result.model_copy(update={"tools": [tool for tool in result.tools if tool.name in enabled]})
+        if isinstance(result, dict) and isinstance(result.get("tools"), list):  # the SDK may serialise first
+            return {**result, "tools": [tool for tool in result["tools"] if tool.get("name") in enabled]}
+        raise TypeError(f"unexpected tools/list result {type(result).__name__}")  # pinned by test_adapter
+

@@ -1,0 +1,197 @@
+"""What every tool shares: its declaration (`ToolSpec`), the call it runs (`ToolCall`), and the one
+pipeline every call goes through (`run_tool`): rate limit, argument validation, instance policy, the
+tool's own work, next-step guidance, the log line and the audit record.
+
+A tool module declares a `ToolSpec` — name, description, arguments model, result model, annotations and an
+async `run` — and nothing else; it never sees MCP types. `adapter.py` turns specs into MCP tools.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
+
+from mcp_types import ToolAnnotations
+
+from ccc_mcp.api.client import ApiResult, CccClient
+from ccc_mcp.api.errors import describe
+from ccc_mcp.api.models import ErrorInfo
+from ccc_mcp.audit import AuditLog
+from ccc_mcp.caller import Caller
+from ccc_mcp.config import Settings
+from ccc_mcp.ratelimit import RateLimiter
+from ccc_mcp.tools.arguments import ToolArguments, validate_arguments
+from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.results import ToolResult
+
+__all__ = ["AppContext", "CallFacts", "ToolCall", "ToolSpec", "run_tool"]
+
+log = logging.getLogger("ccc_mcp.calls")
+
+ArgsT = TypeVar("ArgsT", bound=ToolArguments)
+
+
+class AppContext(Protocol):
+    """What a tool needs from the running server (the lifespan's state)."""
+
+    settings: Settings
+    client: CccClient
+    limiter: RateLimiter | None
+    audit: AuditLog
+
+
+@dataclass(slots=True)
+class CallFacts:
+    """What a call was about and how it went, for the log line and the audit record."""
+
+    instance: str | None = None
+    user: str | None = None
+    job: str | None = None
+    channel: str | None = None
+    attempts: int = 0
+    actions: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ToolCall(Generic[ArgsT]):
+    """One validated call of a tool, as its `run` sees it."""
+
+    args: ArgsT
+    instance_id: str
+    settings: Settings
+    client: CccClient
+    guide: Guide
+    facts: CallFacts
+
+    async def ccc(
+        self, action: str, params: Mapping[str, str | None], form: Mapping[str, str | None] | None = None
+    ) -> ApiResult:
+        """Run a CCC action on this call's instance, counting its attempts for the log and the audit."""
+        outcome = await self.client.call(action, {"InstanceId": self.instance_id, **params}, form=form)
+        self.facts.attempts += outcome.attempts
+        self.facts.actions.append(action)
+        return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec(Generic[ArgsT]):
+    """A tool, declared. `describe` renders the description for the tools a caller can see."""
+
+    name: str
+    title: str
+    describe: Callable[[Guide], str]
+    arguments: type[ArgsT]
+    result: type[ToolResult]
+    annotations: ToolAnnotations
+    run: Callable[[ToolCall[ArgsT]], Awaitable[ToolResult]]
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.annotations.read_only_hint)
+
+
+def instance_for(settings: Settings, requested: str | None) -> ErrorInfo | str:
+    """The instance to use, or why the call is refused before any request."""
+    instance_id = requested or settings.instance_id
+    if instance_id is None:
+        return describe(
+            "Parameter.Blank", "The parameter instance_id may not be null or blank.", params=["instance_id"]
+        )
+    if settings.allowed_instances and instance_id not in settings.allowed_instances:
+        allowed = ", ".join(sorted(settings.allowed_instances))
+        return describe(
+            "Forbidden.Instance",
+            f"This server may not act on instance {instance_id}; allowed: {allowed}.",
+            params=[instance_id],
+        )
+    return instance_id
+
+
+async def _run(spec: ToolSpec[Any], app: AppContext, raw: object, guide: Guide) -> tuple[ToolResult, CallFacts]:
+    """Validate, apply policy, run the tool. Nothing is sent to CCC unless arguments and policy pass."""
+    args = validate_arguments(spec.arguments, raw)
+    if isinstance(args, ErrorInfo):
+        return spec.result(ok=False, error=args), CallFacts()
+    facts = CallFacts(
+        instance=getattr(args, "instance_id", None),
+        user=getattr(args, "user_id", None),
+        job=getattr(args, "job_id", None),
+        channel=getattr(args, "channel_id", None),
+    )
+    instance = instance_for(app.settings, facts.instance)
+    if isinstance(instance, ErrorInfo):
+        return spec.result(ok=False, error=instance), facts
+    facts.instance = instance
+    call = ToolCall(args, instance, app.settings, app.client, guide, facts)
+    return await spec.run(call), facts
+
+
+def _throttled(spec: ToolSpec[Any], limiter: RateLimiter, key: str) -> ToolResult:
+    wait = limiter.retry_after(key)
+    error = describe(
+        "Throttling",
+        f"Too many calls from this client: the limit is {limiter.rate * 60:g} per minute "
+        f"with bursts of {limiter.burst:g}.",
+        http_status=429,
+    )
+    error.hint = f"This server is limiting your calls. Wait {wait:.1f} s before calling again."
+    return spec.result(ok=False, error=error)
+
+
+def _unexpected(spec: ToolSpec[Any], exc: Exception) -> ToolResult:
+    """The structured answer to an exception that escaped; logged by type and place, never by value."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "unknown"
+    log.error("tool=%s outcome=Server.Internal exception=%s at=%s", spec.name, type(exc).__name__, where)
+    error = describe("Server.Internal", f"The server failed unexpectedly ({type(exc).__name__}).")
+    return spec.result(ok=False, error=error)
+
+
+def _outcome(result: ToolResult) -> str:
+    return "OK" if result.error is None else result.error.code
+
+
+def _log_call(spec: ToolSpec[Any], result: ToolResult, facts: CallFacts, latency_ms: float) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
+    log.info(
+        "tool=%s actions=%s instance=%s user=%s outcome=%s request_id=%s attempts=%s latency_ms=%.1f",
+        spec.name,
+        "+".join(facts.actions) or "-",
+        facts.instance,
+        facts.user,
+        _outcome(result),
+        result.request_id,
+        facts.attempts,
+        latency_ms,
+    )
+
+
+async def run_tool(spec: ToolSpec[Any], app: AppContext, caller: Caller, raw: object, guide: Guide) -> ToolResult:
+    """One tool call as the server runs it: rate limit, the call itself, guidance, the log line, the audit."""
+    started = time.monotonic()
+    if app.limiter is not None and not app.limiter.allow(caller.key):
+        result, facts = _throttled(spec, app.limiter, caller.key), CallFacts()
+    else:
+        try:
+            result, facts = await _run(spec, app, raw, guide)
+        except Exception as exc:  # a bug of ours must still answer in the published shape
+            result, facts = _unexpected(spec, exc), CallFacts()
+    if result.error is not None:
+        result.error = guide.advise(result.error, spec.name)
+    latency_ms = (time.monotonic() - started) * 1000
+    _log_call(spec, result, facts, latency_ms)
+    app.audit.record(
+        tool=spec.name,
+        caller=str(caller),
+        arguments={"instance": facts.instance, "user": facts.user, "job": facts.job, "channel": facts.channel},
+        outcome=_outcome(result),
+        request_id=result.request_id,
+        latency_ms=latency_ms,
+    )
+    return result
