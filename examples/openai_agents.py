@@ -3,12 +3,24 @@
 
     pip install ccc-mcp-server openai-agents
     python examples/openai_agents.py --no-llm
-        no model, no key: connects the MCPServerStdio, lists its tools and calls `unmute_call` directly
+        no model, no key: the find → look → act → verify flow as direct tool calls through MCPServerStdio
     OPENAI_API_KEY=sk-... python examples/openai_agents.py ["instruction for the agent"]
-        the full agent loop: the model decides to call `unmute_call` and reads its result
+        the full agent loop: the model finds the agents, looks at their calls, acts and checks the effect
 
-The server is `ccc-mcp serve --simulator` (the embedded CCC simulator, no Alibaba account), found next to
-this Python, else on PATH; set CCC_MCP_COMMAND to launch something else. OPENAI_MODEL picks the model.
+The flow, on the simulator's demo cast (instance ccc-demo):
+
+1. "Wang's customer is waiting: put them on hold, then take them off hold." list_agents(query="Wang") finds
+   wang@ccc-demo; get_agent_status shows the call and its channels; hold_call and retrieve_call get user_id
+   alone (the server picks the call and the customer's channel); get_agent_status after each shows the
+   customer's channel flags ["HOLD"], then [].
+2. "The agent on extension 8001 was muted by mistake: unmute them." list_agents(query="8001") finds
+   agent@ccc-demo, get_agent_status shows their own channel ["MUTED"], unmute_call, then [].
+3. (--no-llm) unmute_call for idle@ccc-demo, who is not on a call: a structured error with a hint.
+
+The server is `ccc-mcp serve --simulator` (the embedded CCC simulator, no Alibaba account; its default
+instance is ccc-demo, so no call needs instance_id), found next to this Python, else on PATH; set
+CCC_MCP_COMMAND to launch something else. For real CCC, drop --simulator and set CCC_INSTANCE_ID and
+credentials in the server's env. OPENAI_MODEL picks the model.
 """
 
 from __future__ import annotations
@@ -25,20 +37,24 @@ from typing import Any
 from agents import Agent, Runner
 from agents.mcp import MCPServerStdio
 
-INSTANCE = "ccc-demo"
 PROMPT = (
-    "Agent agent@ccc-demo on CCC instance ccc-demo was muted by mistake during a customer call. Unmute their "
-    "line, then also try idle@ccc-demo, and tell me what happened in each case."
+    "Wang's customer is waiting: put them on hold, then take them off hold. Also, the agent on extension 8001 "
+    "was muted by mistake: unmute them. Tell me how both calls stand afterwards."
 )
 INSTRUCTIONS = (
-    "You help contact-centre supervisors control live calls in Alibaba Cloud Contact Center. Use the "
-    "unmute_call tool. When a tool result has ok=false, read error.code and error.hint, explain them, and "
-    "retry only if error.retryable is true."
+    "You help contact-centre supervisors control live calls in Alibaba Cloud Contact Center. Work in four "
+    "steps: find the agent's user_id with list_agents (by part of a name, employee number or extension); look "
+    "at their call with get_agent_status; act (hold_call, retrieve_call, mute_call, unmute_call) with user_id "
+    "alone, since the server finds the call and the channel itself; then call get_agent_status again to "
+    "confirm the channel flags changed. When a tool result has ok=false, read error.code and error.hint, "
+    "explain them, and retry only if error.retryable is true."
 )
 
 # The SDK's default client session timeout is 5 s: a cold start of the server plus a slow first upstream
 # call (retries included, bounded by CCC_DEADLINE = 15 s) can exceed that. Give it room.
 SESSION_TIMEOUT_SECONDS = 30.0
+# Runner.run allows 10 model turns by default; find, look, act and verify for two tasks takes 11.
+MAX_TURNS = 30
 
 
 def server_command() -> list[str]:
@@ -82,30 +98,120 @@ def tool_json(result: Any) -> dict[str, Any]:
     return data
 
 
+# --- without a model: the same flow, as direct tool calls -------------------------------------------------
+
+
+async def call(server: MCPServerStdio, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Call a tool; on an error result print its code and hint (a model would read them the same way)."""
+    result = await server.call_tool(tool, arguments)
+    data = tool_json(result)
+    if not data.get("ok"):
+        error = data.get("error") or {}
+        is_error = getattr(result, "is_error", getattr(result, "isError", None))
+        print(
+            f"  {tool} {arguments.get('user_id') or arguments}: isError={is_error} code {error.get('code')}, "
+            f"retryable {error.get('retryable')}"
+        )
+        print(f"    hint: {error.get('hint')}")
+    return data
+
+
+def channel_flags(status: dict[str, Any], user_id: str | None) -> list[str] | None:
+    """The flags of the agent's own channel (user_id), or of the customer's (None: the channel with no agent)."""
+    for channel in (status.get("call_context") or {}).get("channel_contexts") or []:
+        if (channel.get("user_id") or None) == user_id:
+            flags: list[str] | None = channel.get("flags")
+            return flags
+    return None
+
+
+async def find(server: MCPServerStdio, query: str) -> str | None:
+    """list_agents: the user_id of the one agent whose name, employee number or extension matches."""
+    data = await call(server, "list_agents", {"query": query})
+    agents = data.get("agents") or []
+    found = "; ".join(
+        f"{agent['user_id']} ({agent.get('name')}, ext {agent.get('extension')}, {agent.get('state')})"
+        for agent in agents
+    )
+    if data.get("ok"):
+        print(f"  list_agents query={query!r}: {found or 'no match'}")
+    return str(agents[0]["user_id"]) if len(agents) == 1 else None
+
+
+async def look(server: MCPServerStdio, user_id: str) -> dict[str, Any]:
+    """get_agent_status: the agent's state and every channel of their call with its flags."""
+    data = await call(server, "get_agent_status", {"user_id": user_id})
+    if data.get("ok"):
+        user = data.get("user_context") or {}
+        call_context = data.get("call_context")
+        if call_context is None:
+            print(f"  get_agent_status {user_id}: {user.get('user_state')}, not on a call")
+        else:
+            channels = ", ".join(
+                f"{channel.get('user_id') or 'customer'} {channel.get('channel_state')} "
+                f"{json.dumps(channel.get('flags'))}"
+                for channel in call_context.get("channel_contexts") or []
+            )
+            print(f"  get_agent_status {user_id}: {user.get('user_state')} on {call_context.get('job_id')}: {channels}")
+    return data
+
+
+async def act(server: MCPServerStdio, tool: str, user_id: str) -> bool:
+    """A call-control tool with user_id alone: the server resolves the call and channel and says which."""
+    data = await call(server, tool, {"user_id": user_id})
+    if data.get("ok"):
+        resolved = data.get("resolved") or {}  # null when the action needed no call or channel id
+        picked = ", ".join(f"{key} {resolved[key]}" for key in ("job_id", "channel_id") if resolved.get(key))
+        print(f"  {tool} {user_id}: ok" + (f", resolved {picked}" if picked else ""))
+    return bool(data.get("ok"))
+
+
+def verify(what: str, done: bool) -> bool:
+    print(f"  {'verified' if done else 'NOT verified'}: {what}")
+    return done
+
+
+async def hold_then_retrieve(server: MCPServerStdio, name: str) -> bool:
+    print(f"{name}'s customer is waiting: put them on hold, then take them off hold")
+    user_id = await find(server, name)
+    if user_id is None or not (await look(server, user_id)).get("on_call"):
+        return False
+    if not await act(server, "hold_call", user_id):
+        return False
+    held = channel_flags(await look(server, user_id), None)
+    if not verify("the customer is on hold", "HOLD" in (held or [])):
+        return False
+    if not await act(server, "retrieve_call", user_id):
+        return False
+    back = channel_flags(await look(server, user_id), None)
+    return verify("the customer is off hold", back == [])
+
+
+async def unmute_extension(server: MCPServerStdio, extension: str) -> bool:
+    print(f"The agent on extension {extension} was muted by mistake: unmute them")
+    user_id = await find(server, extension)
+    if user_id is None:
+        return False
+    before = channel_flags(await look(server, user_id), user_id)
+    if before is None:
+        return False
+    if "MUTED" not in before:
+        return verify("the agent is not muted: nothing to do", True)
+    if not await act(server, "unmute_call", user_id):
+        return False
+    after = channel_flags(await look(server, user_id), user_id)
+    return verify("the agent's line is unmuted", after is not None and "MUTED" not in after)
+
+
 async def without_model() -> int:
-    """What the agent's tool calls do, without a model: list the tools, call `unmute_call` twice."""
     async with ccc_server() as server:
         tools = await server.list_tools()
         print(f"MCPServerStdio {server.name!r} tools: {', '.join(tool.name for tool in tools)}")
-        ok = False
-        for user_id in ("agent@ccc-demo", "idle@ccc-demo"):
-            result = await server.call_tool("unmute_call", {"instance_id": INSTANCE, "user_id": user_id})
-            data = tool_json(result)
-            if data.get("ok"):
-                user = data.get("user_context") or {}
-                print(
-                    f"unmute_call {user_id}: ok, request_id {data.get('request_id')}, "
-                    f"agent state {user.get('user_state')}"
-                )
-                ok = True
-            else:
-                error = data.get("error") or {}
-                print(
-                    f"unmute_call {user_id}: isError={bool(getattr(result, 'is_error', True))} "
-                    f"code {error.get('code')}, retryable {error.get('retryable')}"
-                )
-                print(f"  hint: {error.get('hint')}")
-    return 0 if ok else 1
+        held = await hold_then_retrieve(server, "Wang")
+        unmuted = await unmute_extension(server, "8001")
+        print("An agent who is not on a call: unmute_call answers with a structured error")
+        await call(server, "unmute_call", {"user_id": "idle@ccc-demo"})
+    return 0 if held and unmuted else 1
 
 
 async def with_model(prompt: str) -> int:
@@ -116,7 +222,7 @@ async def with_model(prompt: str) -> int:
             mcp_servers=[server],
             model=os.environ.get("OPENAI_MODEL") or None,
         )
-        result = await Runner.run(agent, prompt)
+        result = await Runner.run(agent, prompt, max_turns=MAX_TURNS)
         print(result.final_output)
     return 0
 
@@ -127,7 +233,7 @@ def main() -> int:
     parser.add_argument(
         "--no-llm",
         action="store_true",
-        help="Call the tools through MCPServerStdio directly; no model, no OPENAI_API_KEY.",
+        help="Run the flow as direct tool calls through MCPServerStdio; no model, no OPENAI_API_KEY.",
     )
     args = parser.parse_args()
     if args.no_llm:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The official MCP Python SDK as a client of ccc-mcp: list the tool, unmute a call, handle an error.
+"""The official MCP Python SDK as a client of ccc-mcp: list the tools, find an agent, unmute, handle an error.
 
     python examples/python_client.py
         launches `ccc-mcp serve --simulator` over stdio: the embedded CCC simulator, no Alibaba account
@@ -31,7 +31,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
 INSTANCE = "ccc-demo"  # the simulator's demo instance
-TALKING_AGENT = "agent@ccc-demo"  # on a call, with a muted line: unmuting succeeds
+EXTENSION = "8001"  # agent@ccc-demo's extension: on a call, with a muted line, so unmuting succeeds
 IDLE_AGENT = "idle@ccc-demo"  # READY, not on a call: InvalidOperation.UserState
 
 
@@ -53,11 +53,11 @@ def result_data(result: CallToolResult) -> dict[str, Any]:
     return data
 
 
-async def unmute(client: Client, arguments: dict[str, str], attempts: int = 2) -> dict[str, Any]:
-    """Call `unmute_call`; repeat once if the error says retrying can help (unmuting is idempotent)."""
+async def call(client: Client, tool: str, arguments: dict[str, str], attempts: int = 2) -> dict[str, Any]:
+    """Call a tool; repeat once if the error says retrying can help (every tool here is idempotent)."""
     data: dict[str, Any] = {}
     for attempt in range(1, attempts + 1):
-        result = await client.call_tool("unmute_call", arguments)
+        result = await client.call_tool(tool, arguments)
         data = result_data(result)
         error = data.get("error") or {}
         if not result.is_error or not error.get("retryable") or attempt == attempts:
@@ -67,20 +67,23 @@ async def unmute(client: Client, arguments: dict[str, str], attempts: int = 2) -
     return data
 
 
-def show(arguments: dict[str, str], data: dict[str, Any]) -> None:
-    call = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
+def show(tool: str, arguments: dict[str, str], data: dict[str, Any]) -> None:
+    given = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
     if data.get("ok"):
-        print(f"unmute_call({call}) -> ok, request_id {data['request_id']}")
+        print(f"{tool}({given}) -> ok, request_id {data['request_id']}")
+        for agent in data.get("agents") or []:  # list_agents
+            print(f"  {agent['user_id']}: {agent.get('name')}, ext {agent.get('extension')}, {agent.get('state')}")
         user = data.get("user_context") or {}
-        print(f"  agent {user.get('user_id')} is {user.get('user_state')}")
+        if user:
+            print(f"  agent {user.get('user_id')} is {user.get('user_state')}")
         for channel in (data.get("call_context") or {}).get("channel_contexts", []):
             who = channel.get("user_id") or "customer"
-            flags = channel.get("channel_flags") or "(none)"
-            print(f"  channel of {who}: {channel.get('channel_state')}, flags {flags}")
+            # `flags` is CCC's channel_flags string parsed: [] means no flag set, ["MUTED"], ["HOLD"], ...
+            print(f"  channel of {who}: {channel.get('channel_state')}, flags {json.dumps(channel.get('flags'))}")
         return
     error = data.get("error") or {}
     print(
-        f"unmute_call({call}) -> error {error.get('code')} (HTTP {error.get('http_status')}, "
+        f"{tool}({given}) -> error {error.get('code')} (HTTP {error.get('http_status')}, "
         f"retryable: {error.get('retryable')})"
     )
     print(f"  message: {error.get('message')}")
@@ -113,16 +116,26 @@ async def run(url: str | None) -> int:
             print(f"Connected over Streamable HTTP to {url} ({'bearer token' if token else 'no token'})")
 
         for tool in (await client.list_tools()).tools:
-            required = ", ".join(tool.input_schema.get("required", []))
+            required = ", ".join(tool.input_schema.get("required", [])) or "none"
             print(f"tools/list: {tool.name} — {tool.title} (required: {required})")
 
-        success_args = {"instance_id": INSTANCE, "user_id": TALKING_AGENT}
-        success = await unmute(client, success_args)
-        show(success_args, success)
+        # Find the agent: list_agents matches part of a name, employee number or extension.
+        find_args = {"instance_id": INSTANCE, "query": EXTENSION}
+        found = await call(client, "list_agents", find_args)
+        show("list_agents", find_args, found)
+        agents = found.get("agents") or []
+        if len(agents) != 1:
+            print(f"expected one agent on extension {EXTENSION}, found {len(agents)}")
+            return 1
+
+        # Act with user_id alone (UnmuteCall needs no call id); the answer shows the call after the action.
+        success_args = {"instance_id": INSTANCE, "user_id": agents[0]["user_id"]}
+        success = await call(client, "unmute_call", success_args)
+        show("unmute_call", success_args, success)
 
         error_args = {"instance_id": INSTANCE, "user_id": IDLE_AGENT}
-        failure = await unmute(client, error_args)
-        show(error_args, failure)
+        failure = await call(client, "unmute_call", error_args)
+        show("unmute_call", error_args, failure)
     return 0 if success.get("ok") else 1
 
 

@@ -169,7 +169,8 @@ def tools() -> str:
             code(json.dumps(hints.get(key)))
             for key in ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
         )
-        out.append(f"| [`{tool['name']}`](#{tool['name']}) | {cell(tool['description'].split(chr(10))[0])} | {flags} |\n")
+        summary = cell(tool["description"].split("\n")[0])
+        out.append(f"| [`{tool['name']}`](#{tool['name']}) | {summary} | {flags} |\n")
     for path in paths:
         tool = json.loads(path.read_text())
         out.append(f"\n## {tool['name']}\n\n**{tool.get('title', '')}.** {tool['description']}\n\n")

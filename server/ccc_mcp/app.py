@@ -17,7 +17,7 @@ from ccc_mcp.api.credentials import CredentialsProvider, resolve_credentials
 from ccc_mcp.audit import AuditLog
 from ccc_mcp.config import Settings
 from ccc_mcp.ratelimit import RateLimiter
-from ccc_mcp.tools.adapter import ToolNarrowing, build_mcp_tool
+from ccc_mcp.tools.adapter import ToolNarrowing, Toolset, build_mcp_tool
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import select_tools
 
@@ -90,17 +90,16 @@ def build_server(
             await client.aclose()
             audit.close()
 
-    specs = select_tools(settings.tools, settings.read_only)
-    published = frozenset(spec.name for spec in specs)
+    toolset = Toolset(select_tools(settings.tools, settings.read_only), settings)
     return MCPServer(
         SERVER_NAME,
         title="Alibaba Cloud Contact Center",
         version=__version__,
-        instructions=instructions(published),
-        tools=[build_mcp_tool(spec, settings, published) for spec in specs],
+        instructions=instructions(toolset.published),
+        tools=[build_mcp_tool(spec, toolset) for spec in toolset.specs],
         lifespan=lifespan,
         log_level=settings.log_level,
         token_verifier=token_verifier,
         auth=auth,
-        middleware=[ToolNarrowing(published)],
+        middleware=[ToolNarrowing(toolset)],
     )

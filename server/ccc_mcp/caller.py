@@ -1,7 +1,9 @@
-"""Who is calling: the authenticated principal on HTTP, the peer address otherwise, "stdio" on stdio.
+"""Who is calling: the authenticated principal on HTTP, the peer address otherwise, "stdio" on stdio —
+and, when tokens name the caller's own CCC agent (`CCC_MCP_AGENT_CLAIM`), that agent and the token's scopes.
 
-Used for the audit log and as the rate limiter's key. The identity comes from the verified token (its
-subject or client id), never from anything the client merely asserts.
+Used for the audit log, as the rate limiter's key, and for rights. The identity comes from the verified
+token (its subject or client id, and the agent claim the verifier checked), never from anything the
+client merely asserts.
 """
 
 from __future__ import annotations
@@ -11,11 +13,17 @@ from typing import Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 
+__all__ = ["AGENT_KEY", "Caller", "identify"]
+
+AGENT_KEY = "ccc_agent"  # where the verifier puts the checked agent id among AccessToken.claims
+
 
 @dataclass(frozen=True, slots=True)
 class Caller:
     principal: str | None
     address: str | None
+    agent: str | None = None  # the caller's own CCC agent, from a verified token claim
+    scopes: frozenset[str] | None = None  # None: not limited by scope (stdio, static token, OAuth without a claim)
 
     @property
     def key(self) -> str:
@@ -34,4 +42,8 @@ def identify(request_context: Any) -> Caller:
     request = getattr(request_context, "request", None)
     client = getattr(request, "client", None)
     address = getattr(client, "host", None)
-    return Caller(principal, address)
+    claims = (token.claims or {}) if token is not None else {}
+    agent = claims.get(AGENT_KEY)
+    if token is None or not isinstance(agent, str):
+        return Caller(principal, address)
+    return Caller(principal, address, agent=agent, scopes=frozenset(token.scopes))

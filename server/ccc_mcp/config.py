@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         description="Comma-separated allow-list; calls for any other instance are refused before any "
         "request. Empty: any instance.",
     )
+    user_id: str | None = Field(
+        None,
+        validation_alias="CCC_USER_ID",
+        description="The agent a call acts for when it omits user_id: an agent id (name@instance), or `ram` "
+        "for the agent CCC maps to the server's credentials (then no UserId is sent). Unset: user_id is "
+        "required.",
+    )
     device_id: str = Field(
         DEFAULT_DEVICE_ID,
         validation_alias="CCC_DEVICE_ID",
@@ -114,6 +121,29 @@ class Settings(BaseSettings):
         validation_alias="CCC_MCP_REQUIRED_SCOPES",
         description="OAuth mode: scopes a token must carry (comma-separated).",
     )
+    agent_claim: str | None = Field(
+        None,
+        validation_alias="CCC_MCP_AGENT_CLAIM",
+        description="OAuth mode: the token claim holding the caller's own CCC agent id (e.g. ccc_agent). "
+        "When set, each caller's default agent is their own and the read, calls and supervise scopes decide "
+        "what they may do; a token without the claim is refused.",
+    )
+    read_scope: str = Field(
+        "ccc:read",
+        validation_alias="CCC_MCP_READ_SCOPE",
+        description="With CCC_MCP_AGENT_CLAIM: the scope that allows the read tools (list_agents, get_agent_status).",
+    )
+    calls_scope: str = Field(
+        "ccc:calls",
+        validation_alias="CCC_MCP_CALLS_SCOPE",
+        description="With CCC_MCP_AGENT_CLAIM: the scope that allows call control on the caller's own agent only.",
+    )
+    supervise_scope: str = Field(
+        "ccc:supervise",
+        validation_alias="CCC_MCP_SUPERVISE_SCOPE",
+        description="With CCC_MCP_AGENT_CLAIM: the scope that allows call control on any agent of the allowed "
+        "instances.",
+    )
     rate_limit: float = Field(
         120.0,
         ge=0,
@@ -150,7 +180,9 @@ class Settings(BaseSettings):
             return frozenset(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
         return value
 
-    @field_validator("instance_id", "endpoint", "jwks_url", "jwt_issuer", "resource_url", mode="before")
+    @field_validator(
+        "instance_id", "user_id", "endpoint", "jwks_url", "jwt_issuer", "resource_url", "agent_claim", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -193,7 +225,14 @@ class Settings(BaseSettings):
             raise ValueError(f"OAuth mode needs {', '.join(missing)} as well as CCC_MCP_JWKS_URL")
         if self.jwks_url is not None and self.auth_token is not None:
             raise ValueError("Set either CCC_MCP_AUTH_TOKEN or the OAuth settings (CCC_MCP_JWKS_URL ...), not both")
+        if self.agent_claim is not None and self.jwks_url is None:
+            raise ValueError("CCC_MCP_AGENT_CLAIM names a claim of OAuth tokens: it needs the OAuth settings too")
         return self
+
+    @property
+    def default_agent(self) -> bool:
+        """Whether a call may omit user_id: a configured agent, `ram`, or the caller's own (agent claim)."""
+        return self.user_id is not None or self.agent_claim is not None
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -58,15 +58,19 @@ async def _find_look_act_verify(client: Client) -> None:
     assert status["call_context"]["job_id"] == "job-demo-3"
     channels = _channels(status)
     assert set(channels) == {WANG, "customer"}
-    assert channels["customer"]["flags"] == [] and channels[WANG]["flags"] == []
+    assert channels["customer"]["flags"] == []
+    assert channels[WANG]["flags"] == []
 
     held = await _call(client, "hold_call", user_id=WANG)
-    assert held["ok"] and held["resolved"]["channel_id"] == channels["customer"]["channel_id"]
-    assert held["resolved"]["job_id"] == "job-demo-3" and held["resolved"]["request_id"]
+    assert held["ok"]
+    assert held["resolved"]["channel_id"] == channels["customer"]["channel_id"]
+    assert held["resolved"]["job_id"] == "job-demo-3"
+    assert held["resolved"]["request_id"]
     assert _channels(await _call(client, "get_agent_status", user_id=WANG))["customer"]["flags"] == ["HOLD"]
 
     retrieved = await _call(client, "retrieve_call", user_id=WANG)
-    assert retrieved["ok"] and retrieved["resolved"]["channel_id"] == channels["customer"]["channel_id"]
+    assert retrieved["ok"]
+    assert retrieved["resolved"]["channel_id"] == channels["customer"]["channel_id"]
     assert _channels(await _call(client, "get_agent_status", user_id=WANG))["customer"]["flags"] == []
 
     muted = await _call(client, "mute_call", user_id=WANG)

@@ -11,16 +11,73 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import free_port, wait_until_healthy
+from tests.examples.fake_openai import ToolCall
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 DEMO_INSTANCE = "ccc-demo"
 TALKING_AGENT = "agent@ccc-demo"
 IDLE_AGENT = "idle@ccc-demo"
+TOOLS = ["list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"]
+
+# The find → look → act → verify flow of the examples' default request (their PROMPT) on the simulator's demo
+# cast: hold Wang's customer and take them off hold, then unmute the agent on extension 8001.
+WANG = "wang@ccc-demo"
+HOLD_FLOW = [
+    ("list_agents", {"query": "Wang"}),
+    ("get_agent_status", {"user_id": WANG}),
+    ("hold_call", {"user_id": WANG}),
+    ("get_agent_status", {"user_id": WANG}),
+    ("retrieve_call", {"user_id": WANG}),
+    ("get_agent_status", {"user_id": WANG}),
+]
+UNMUTE_FLOW = [
+    ("list_agents", {"query": "8001"}),
+    ("get_agent_status", {"user_id": TALKING_AGENT}),
+    ("unmute_call", {"user_id": TALKING_AGENT}),
+    ("get_agent_status", {"user_id": TALKING_AGENT}),
+]
+WANG_CUSTOMER_CHANNEL = "ch:customer:13900000006->02100000000:1700000300000:job-demo-3"
+FINAL_ANSWER = (
+    'FAKE-MODEL: hold_call wang@ccc-demo ok -> customer ["HOLD"], wang@ccc-demo []; '
+    "retrieve_call wang@ccc-demo ok -> customer [], wang@ccc-demo []; "
+    "unmute_call agent@ccc-demo ok -> customer [], agent@ccc-demo []"
+)
+
+
+def channel_flags(result: dict[str, Any] | None, user_id: str | None) -> Any:
+    """The `flags` of a tool result's channel: the agent's (user_id), or the customer's (None)."""
+    channels = ((result or {}).get("call_context") or {}).get("channel_contexts") or []
+    matching = [channel.get("flags") for channel in channels if (channel.get("user_id") or None) == user_id]
+    assert len(matching) == 1, channels
+    return matching[0]
+
+
+def assert_default_flow(calls: list[ToolCall]) -> None:
+    """The agent ran the whole flow of the default request, in order, and the tool results show its effect:
+    the customer's channel flags [] → ["HOLD"] → [], the 8001 agent's own ["MUTED"] → []."""
+    assert [(call.name, call.arguments) for call in calls] == HOLD_FLOW + UNMUTE_FLOW
+    assert all(call.result is not None and call.result["ok"] is True for call in calls), calls
+    wang, status, hold, held, retrieve, back, zhang, muted, unmute, unmuted = [call.result or {} for call in calls]
+    assert [agent["user_id"] for agent in wang["agents"]] == [WANG]
+    assert wang["agents"][0]["name"] == "Wang Fang"
+    assert status["user_context"]["job_id"] == "job-demo-3"
+    assert channel_flags(status, None) == []
+    for action in (hold, retrieve):  # user_id alone: the server found the call and the customer's channel
+        assert action["resolved"]["job_id"] == "job-demo-3"
+        assert action["resolved"]["channel_id"] == WANG_CUSTOMER_CHANNEL
+    assert channel_flags(held, None) == ["HOLD"]
+    assert channel_flags(back, None) == []
+    assert channel_flags(back, WANG) == []
+    assert [agent["user_id"] for agent in zhang["agents"]] == [TALKING_AGENT]
+    assert channel_flags(muted, TALKING_AGENT) == ["MUTED"]
+    assert unmute["user_context"]["user_state"] == "TALKING"
+    assert channel_flags(unmuted, TALKING_AGENT) == []
 
 
 def ccc_mcp_executable() -> str:

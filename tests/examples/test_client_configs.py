@@ -55,10 +55,11 @@ def server_entry(name: str, key: str) -> dict[str, Any]:
 
 async def exercise(client: Client) -> None:
     """What every client must be able to do: see the tool, unmute, and get a structured error."""
-    tools = (await client.list_tools()).tools
-    assert [tool.name for tool in tools] == ["unmute_call"]
-    assert tools[0].annotations is not None
-    assert tools[0].annotations.idempotent_hint is True
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert list(tools) == ["list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"]
+    unmute = tools["unmute_call"]
+    assert unmute.annotations is not None
+    assert unmute.annotations.idempotent_hint is True
 
     result = await client.call_tool("unmute_call", {"instance_id": DEMO_INSTANCE, "user_id": TALKING_AGENT})
     out = result.structured_content or {}

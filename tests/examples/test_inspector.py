@@ -8,7 +8,8 @@ Inspector executable whose directory also holds a Node >= 22, e.g.:
     MCP_INSPECTOR=/tmp/insp/node_modules/.bin/mcp-inspector pytest tests/examples/test_inspector.py
 
 Each documented command has its `npx ... mcp-inspector` prefix replaced by $MCP_INSPECTOR, `ccc-mcp` found
-on PATH from this environment, and the HTTP URL pointed at a server started the documented way.
+on PATH from this environment, and the HTTP URL pointed at a server started the documented way. The commands
+run in the README's order: over HTTP, hold_call and then retrieve_call act on the same server's state.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.conftest import EXAMPLES, HttpServer, run_example
+from tests.examples.conftest import (
+    EXAMPLES,
+    TALKING_AGENT,
+    TOOLS,
+    WANG_CUSTOMER_CHANNEL,
+    HttpServer,
+    channel_flags,
+    run_example,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -67,8 +76,9 @@ def argv_of(command: str, executable: str, http: HttpServer) -> tuple[list[str],
 def test_documented_inspector_commands(inspector: str, http_server: HttpServer) -> None:
     executable = inspector
     commands = documented_commands()
-    assert len(commands) == 5, commands
+    assert len(commands) == 7, commands
     path = os.pathsep.join([str(Path(executable).parent), str(Path(sys.executable).parent), os.environ["PATH"]])
+    tools_called = []
     for command in commands:
         argv, expected = argv_of(command, executable, http_server)
         done = run_example(argv, timeout=90, PATH=path, MCP_INSPECTOR_SECRET_STORE="memory")
@@ -76,12 +86,22 @@ def test_documented_inspector_commands(inspector: str, http_server: HttpServer) 
         out = json.loads(done.stdout)
         result = out.get("result", out)  # `--format json` wraps the answer in {"result": ...}
         if "tools/list" in argv:
-            assert [tool["name"] for tool in result["tools"]] == ["unmute_call"]
+            assert [tool["name"] for tool in result["tools"]] == TOOLS
             continue
+        tool = argv[argv.index("--tool-name") + 1]
+        tools_called.append(tool)
         data = result["structuredContent"]
         if "idle@ccc-demo" in command:
             assert result["isError"] is True
             assert data["error"]["code"] == "InvalidOperation.UserState"
+            continue
+        assert data["ok"] is True, data
+        if tool == "list_agents":
+            assert [agent["user_id"] for agent in data["agents"]] == [TALKING_AGENT]
+        elif tool in ("hold_call", "retrieve_call"):  # user_id alone: the server resolved the call and channel
+            assert data["resolved"]["job_id"] == "job-demo-3"
+            assert data["resolved"]["channel_id"] == WANG_CUSTOMER_CHANNEL
         else:
-            assert data["ok"] is True
             assert data["user_context"]["user_state"] == "TALKING"
+            assert channel_flags(data, TALKING_AGENT) == []
+    assert tools_called == ["list_agents", "unmute_call", "unmute_call", "hold_call", "retrieve_call"]

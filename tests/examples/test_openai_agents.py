@@ -1,6 +1,7 @@
-"""examples/openai_agents.py: the OpenAI Agents SDK's MCPServerStdio drives the real server, with --no-llm,
-without a key, and in model mode against the loopback fake of tests/examples/fake_openai.py (never a real
-OpenAI host; the developer's OPENAI_* variables are removed, tracing is off)."""
+"""examples/openai_agents.py: the OpenAI Agents SDK's MCPServerStdio drives the real server through the
+find → look → act → verify flow, with --no-llm, without a key, and in model mode against the loopback fake of
+tests/examples/fake_openai.py (never a real OpenAI host; the developer's OPENAI_* variables are removed,
+tracing is off)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,55 @@ import sys
 
 import pytest
 
-from tests.examples.conftest import EXAMPLES, require_module, run_example
+from tests.examples.conftest import (
+    EXAMPLES,
+    FINAL_ANSWER,
+    TOOLS,
+    UNMUTE_FLOW,
+    WANG_CUSTOMER_CHANNEL,
+    assert_default_flow,
+    channel_flags,
+    require_module,
+    run_example,
+)
 from tests.examples.fake_openai import fake_openai
 
 INSTALL = "pip install -e '.[examples]' (the test extra brings it too)"
 
 pytestmark = pytest.mark.e2e
 
+RESOLVED = f"resolved job_id job-demo-3, channel_id {WANG_CUSTOMER_CHANNEL}"
+WITHOUT_MODEL = [
+    f"MCPServerStdio 'ccc' tools: {', '.join(TOOLS)}",
+    "Wang's customer is waiting: put them on hold, then take them off hold",
+    "  list_agents query='Wang': wang@ccc-demo (Wang Fang, ext 8006, TALKING)",
+    "  get_agent_status wang@ccc-demo: TALKING on job-demo-3: customer ANSWERED [], wang@ccc-demo ANSWERED []",
+    f"  hold_call wang@ccc-demo: ok, {RESOLVED}",
+    '  get_agent_status wang@ccc-demo: TALKING on job-demo-3: customer ANSWERED ["HOLD"], wang@ccc-demo ANSWERED []',
+    "  verified: the customer is on hold",
+    f"  retrieve_call wang@ccc-demo: ok, {RESOLVED}",
+    "  get_agent_status wang@ccc-demo: TALKING on job-demo-3: customer ANSWERED [], wang@ccc-demo ANSWERED []",
+    "  verified: the customer is off hold",
+    "The agent on extension 8001 was muted by mistake: unmute them",
+    "  list_agents query='8001': agent@ccc-demo (Zhang Wei, ext 8001, TALKING)",
+    '  get_agent_status agent@ccc-demo: TALKING on job-demo-1: customer ANSWERED [], agent@ccc-demo ANSWERED ["MUTED"]',
+    "  unmute_call agent@ccc-demo: ok",
+    "  get_agent_status agent@ccc-demo: TALKING on job-demo-1: customer ANSWERED [], agent@ccc-demo ANSWERED []",
+    "  verified: the agent's line is unmuted",
+    "An agent who is not on a call: unmute_call answers with a structured error",
+    "  unmute_call idle@ccc-demo: isError=True code InvalidOperation.UserState, retryable False",
+]
+
 
 def test_openai_agents_without_a_model() -> None:
+    """--no-llm: the same flow as direct tool calls, each step printed, the effect checked after each act."""
     require_module("agents", INSTALL)
     done = run_example([sys.executable, str(EXAMPLES / "openai_agents.py"), "--no-llm"])
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "MCPServerStdio 'ccc' tools: unmute_call"
-    assert lines[1].startswith("unmute_call agent@ccc-demo: ok, request_id ")
-    assert lines[1].endswith("agent state TALKING")
-    assert lines[2] == "unmute_call idle@ccc-demo: isError=True code InvalidOperation.UserState, retryable False"
-    assert lines[3].startswith("  hint: The agent is in state READY")
+    assert lines[:-1] == WITHOUT_MODEL
+    assert lines[-1].startswith("    hint: The agent is in state READY")
+    assert "Traceback" not in done.stderr
 
 
 def test_openai_agents_falls_back_without_a_key() -> None:
@@ -34,12 +66,14 @@ def test_openai_agents_falls_back_without_a_key() -> None:
     done = run_example([sys.executable, str(EXAMPLES / "openai_agents.py")])
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("OPENAI_API_KEY is not set: running the tool calls without a model")
+    assert "  verified: the customer is off hold" in done.stdout
     assert "code InvalidOperation.UserState" in done.stdout
 
 
 def test_openai_agents_full_agent_loop_against_a_fake_model() -> None:
-    """Model mode with OPENAI_API_KEY set: the Agent gets the MCP tool, the (scripted, loopback) model calls
-    it, the result goes back to the model, and its answer is printed. Never a real OpenAI host."""
+    """Model mode with OPENAI_API_KEY set: the Agent gets the six MCP tools, the (scripted, loopback) model
+    finds the agents, looks, acts with user_id alone and looks again over eleven turns (more than the
+    Runner's default ten), and its answer, built from the tool results, is printed. Never a real OpenAI host."""
     require_module("agents", INSTALL)
     with fake_openai() as fake:
         done = run_example(
@@ -48,8 +82,32 @@ def test_openai_agents_full_agent_loop_against_a_fake_model() -> None:
             OPENAI_BASE_URL=fake.base_url,
         )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip() == "FAKE-MODEL: tool ok=true code=none"
-    first_path, first = fake.requests[0]
-    assert first_path.endswith("/responses")
-    assert [tool["name"] for tool in first["tools"]] == ["unmute_call"]
-    assert "instance_id" in first["tools"][0]["parameters"]["properties"]
+    assert done.stdout.strip() == FINAL_ANSWER
+    assert all(path.endswith("/responses") for path, _ in fake.requests)
+    assert len(fake.requests) == 11
+    first = fake.requests[0][1]
+    tools = {tool["name"]: tool for tool in first["tools"]}
+    assert list(tools) == TOOLS
+    # The simulator's server has a default instance: a model needs user_id only, and list_agents nothing.
+    assert tools["hold_call"]["parameters"]["required"] == ["user_id"]
+    assert "instance_id" in tools["hold_call"]["parameters"]["properties"]
+    assert "device_id" not in tools["hold_call"]["parameters"]["properties"]
+    assert "query" in tools["list_agents"]["parameters"]["properties"]
+    assert_default_flow(fake.tool_calls())
+
+
+def test_openai_agents_follows_the_prompt_given() -> None:
+    """The prompt argument reaches the model: a request for the unmute alone runs that flow alone."""
+    require_module("agents", INSTALL)
+    with fake_openai() as fake:
+        done = run_example(
+            [sys.executable, str(EXAMPLES / "openai_agents.py"), "The agent on extension 8001 is muted: unmute them."],
+            OPENAI_API_KEY="sk-fake-for-tests",
+            OPENAI_BASE_URL=fake.base_url,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "FAKE-MODEL: unmute_call agent@ccc-demo ok -> customer [], agent@ccc-demo []"
+    calls = fake.tool_calls()
+    assert [(call.name, call.arguments) for call in calls] == UNMUTE_FLOW
+    assert channel_flags(calls[1].result, "agent@ccc-demo") == ["MUTED"]
+    assert channel_flags(calls[-1].result, "agent@ccc-demo") == []

@@ -38,10 +38,10 @@ class AuthorizationServer:
         self.url = ""
 
     def token(self, *, audience: str, scope: str = SCOPE, expires_in: int = 300, sub: str = "user-42",
-              key: Any = None, issuer: str = ISSUER) -> str:
+              key: Any = None, issuer: str = ISSUER, extra: dict[str, Any] | None = None) -> str:
         now = int(time.time())
         claims = {"iss": issuer, "sub": sub, "aud": audience, "iat": now, "exp": now + expires_in, "scope": scope,
-                  "client_id": "agent-app"}
+                  "client_id": "agent-app", **(extra or {})}
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": "k1"})
 
 

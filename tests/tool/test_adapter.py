@@ -11,7 +11,7 @@ from mcp.server.mcpserver import MCPServer
 from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.app import build_server
 from ccc_mcp.config import load_settings
-from ccc_mcp.tools.adapter import build_mcp_tool
+from ccc_mcp.tools.adapter import Toolset, build_mcp_tool
 from ccc_mcp.tools.schema import published_input_schema
 from ccc_mcp.tools.unmute_call import UNMUTE_CALL
 from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
@@ -27,7 +27,7 @@ async def test_a_hand_built_tool_publishes_our_schemas_and_gets_raw_arguments() 
     async with Client(server) as client:
         [listed] = (await client.list_tools()).tools
         result = await client.call_tool("unmute_call", {"instance_id": 7, "user_id": "agent@ccc-test"})
-    assert listed.input_schema == published_input_schema(UNMUTE_CALL.arguments, settings)
+    assert listed.input_schema == published_input_schema(UNMUTE_CALL.arguments_for(settings), settings)
     assert listed.output_schema == UNMUTE_CALL.result.model_json_schema(mode="serialization")
     assert result.structured_content is not None
     error = result.structured_content["error"]
@@ -49,7 +49,7 @@ async def test_middleware_sees_method_params_and_request_and_may_replace_the_res
             return {**result, "tools": []} if isinstance(result, dict) else result.model_copy(update={"tools": []})
         return result
 
-    tool = build_mcp_tool(UNMUTE_CALL, load_settings(), frozenset({"unmute_call"}))
+    tool = build_mcp_tool(UNMUTE_CALL, Toolset((UNMUTE_CALL,), load_settings()))
     server = MCPServer("pin", tools=[tool], middleware=[spy])
     async with Client(server) as client:
         listed = (await client.list_tools()).tools

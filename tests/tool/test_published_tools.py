@@ -71,7 +71,7 @@ async def test_no_argument_is_nullable_and_each_has_a_meaning_and_an_example(
         schema = tool.input_schema
         for name, prop in schema["properties"].items():
             where = f"{tool.name}.{name}"
-            assert "anyOf" not in prop and prop.get("type") != "null", f"{where} is nullable"
+            assert "anyOf" not in prop, f"{where} is nullable"
             assert "null" not in str(prop.get("type")), f"{where} is nullable"
             assert "default" not in prop or prop["default"] is not None, f"{where} defaults to null"
             assert prop.get("description"), f"{where} has no description"
@@ -135,7 +135,8 @@ async def test_descriptions_route_the_model_to_read_tools(make_client: Callable[
     assert "changes nothing" in described["list_agents"]
     assert "read-and-write" in described["get_agent_status"]
     assert "changes nothing" in described["get_agent_status"]
-    assert "list_agents" in instructions and "get_agent_status" in instructions
+    assert "list_agents" in instructions
+    assert "get_agent_status" in instructions
 
 
 async def test_text_names_only_published_tools(make_client: Callable[..., Any]) -> None:

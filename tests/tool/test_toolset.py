@@ -113,7 +113,9 @@ async def test_several_candidates_are_listed_never_guessed(make_client: Callable
     error = out["error"]
     assert error["code"] == "Resolve.Ambiguous"
     assert error["params"] == [CUSTOMER, second]
-    assert CUSTOMER in error["message"] and second in error["message"] and MINE not in error["message"]
+    assert CUSTOMER in error["message"]
+    assert second in error["message"]
+    assert MINE not in error["message"]
     assert error["retryable"] is False
     assert len(fake_ccc.seen) == 1
 
@@ -132,7 +134,8 @@ async def test_retrieve_with_nothing_held_lists_the_channels(
     fake_ccc.answer(status(channel(CUSTOMER), channel(MINE, AGENT)))
     out = await call(make_client, "retrieve_call", ARGS)
     assert out["error"]["code"] == "Resolve.NoChannel"
-    assert CUSTOMER in out["error"]["message"] and MINE in out["error"]["message"]
+    assert CUSTOMER in out["error"]["message"]
+    assert MINE in out["error"]["message"]
     assert len(fake_ccc.seen) == 1
 
 
@@ -152,7 +155,8 @@ async def test_a_job_that_is_not_the_current_call_is_refused(
     fake_ccc.answer(status(channel(CUSTOMER), channel(MINE, AGENT)))
     out = await call(make_client, "hold_call", {**ARGS, "job_id": "job-old"})
     assert out["error"]["code"] == "Resolve.NoCall"
-    assert "job-old" in out["error"]["message"] and JOB in out["error"]["message"]
+    assert "job-old" in out["error"]["message"]
+    assert JOB in out["error"]["message"]
     assert len(fake_ccc.seen) == 1
 
 
@@ -170,7 +174,8 @@ async def test_a_failed_lookup_is_answered_as_ccc_said(make_client: Callable[...
 async def test_status_shows_the_live_call_with_parsed_flags(make_client: Callable[..., Any], fake_ccc: FakeCcc) -> None:
     fake_ccc.answer(status(channel(CUSTOMER, flags="[HOLD]"), channel(MINE, AGENT, flags="HOLD,MUTED")))
     out = await call(make_client, "get_agent_status", ARGS)
-    assert out["ok"] is True and out["on_call"] is True
+    assert out["ok"] is True
+    assert out["on_call"] is True
     assert fake_ccc.seen[0].action == "PollUserStatus"
     assert fake_ccc.seen[0].query == {"InstanceId": "ccc-test", "UserId": AGENT, "DeviceId": "ccc-mcp-server"}
     assert [ch["flags"] for ch in out["call_context"]["channel_contexts"]] == [["HOLD"], ["HOLD", "MUTED"]]
@@ -234,7 +239,8 @@ async def test_list_agents_pages(make_client: Callable[..., Any], fake_ccc: Fake
     middle = await call(make_client, "list_agents", {"instance_id": "ccc-test", "page": 2, "page_size": 5})
     last = await call(make_client, "list_agents", {"instance_id": "ccc-test", "page": 3, "page_size": 5})
     assert (middle["next_page"], last["next_page"]) == (3, None)
-    assert fake_ccc.seen[0].query["PageNumber"] == "2" and fake_ccc.seen[0].query["PageSize"] == "5"
+    assert fake_ccc.seen[0].query["PageNumber"] == "2"
+    assert fake_ccc.seen[0].query["PageSize"] == "5"
     assert fake_ccc.seen[0].form == {}, "no filter: no body"
     assert "content-type" not in fake_ccc.seen[0].headers.get("authorization", "")
 

@@ -139,6 +139,14 @@ _LOCAL: dict[str, ErrorSpec] = {
         403, False, "This server is not allowed to act on that instance. Use one of the allowed "
         "instances; nothing was sent to CCC."
     ),
+    "Forbidden.Scope": ErrorSpec(
+        403, False, "Your sign-in does not allow this tool (the scope it needs is in params); nothing was sent "
+        "to CCC. Do not retry: tell the user which permission is missing."
+    ),
+    "Forbidden.Agent": ErrorSpec(
+        403, False, "You may control only your own agent's calls; nothing was sent to CCC. Omit user_id to act "
+        "on your own line, or ask a supervisor to act on the other agent's."
+    ),
     "Credentials.Missing": ErrorSpec(
         None, False, "The server has no Alibaba Cloud credentials, so nothing was sent to CCC. Tell the user: "
         "the operator must give the server an AccessKey (or another source of Alibaba Cloud's default "

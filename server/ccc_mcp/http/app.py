@@ -43,7 +43,7 @@ def _oauth(settings: Settings) -> tuple[JwtVerifier | None, AuthSettings | None]
     jwks_url, issuer, resource = settings.jwks_url, settings.jwt_issuer, settings.resource_url
     if jwks_url is None or issuer is None or resource is None:  # Settings refuses this; keeps types narrow
         raise ValueError("OAuth mode needs CCC_MCP_JWKS_URL, CCC_MCP_JWT_ISSUER and CCC_MCP_RESOURCE_URL")
-    verifier = JwtVerifier(jwks_url=jwks_url, issuer=issuer, audience=resource)
+    verifier = JwtVerifier(jwks_url=jwks_url, issuer=issuer, audience=resource, agent_claim=settings.agent_claim)
     # Validated from strings so a path-less issuer keeps its exact form (RFC 8414 compares it verbatim).
     auth = AuthSettings.model_validate(
         {

@@ -21,6 +21,8 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ccc_mcp.caller import AGENT_KEY
+
 log = logging.getLogger(__name__)
 
 STATIC_PRINCIPAL = "static-token"
@@ -94,12 +96,13 @@ class JwtVerifier:
 
     algorithms: tuple[str, ...] = ("RS256", "ES256")
 
-    def __init__(self, *, jwks_url: str, issuer: str, audience: str):
+    def __init__(self, *, jwks_url: str, issuer: str, audience: str, agent_claim: str | None = None):
         from jwt import PyJWKClient
 
         self._jwks = PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
         self.issuer = issuer
         self.audience = audience
+        self.agent_claim = agent_claim
 
     async def verify_token(self, token: str) -> AccessToken | None:
         import jwt
@@ -118,6 +121,13 @@ class JwtVerifier:
         except jwt.PyJWTError as exc:
             log.info("Rejected a bearer token: %s", type(exc).__name__)
             return None
+        extra: dict[str, Any] = {"iss": claims.get("iss")}
+        if self.agent_claim is not None:
+            agent = _agent(claims.get(self.agent_claim))
+            if agent is None:
+                log.info("Rejected a bearer token: its %r claim is missing or not an agent id", self.agent_claim)
+                return None
+            extra[AGENT_KEY] = agent
         return AccessToken(
             token=_REDACTED,
             client_id=str(claims.get("client_id") or claims.get("azp") or claims.get("sub") or "unknown"),
@@ -125,8 +135,15 @@ class JwtVerifier:
             expires_at=int(claims["exp"]),
             resource=self.audience,
             subject=str(claims["sub"]) if claims.get("sub") else None,
-            claims={"iss": claims.get("iss")},
+            claims=extra,
         )
+
+
+def _agent(value: object) -> str | None:
+    """An agent id from a token claim: a non-blank string of at most 256 printable characters."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 256 or not value.isprintable():
+        return None
+    return value.strip()
 
 
 def _scopes(claims: dict[str, Any]) -> list[str]:

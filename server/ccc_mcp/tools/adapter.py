@@ -13,6 +13,7 @@ What it relies on, each pinned by tests/tool/test_adapter.py so an SDK upgrade f
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
@@ -22,15 +23,16 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, CallToolResult, ListToolsResult, TextContent
 
-from ccc_mcp.caller import identify
+from ccc_mcp.caller import Caller, identify
 from ccc_mcp.config import Settings
 from ccc_mcp.tools.base import AppContext, ToolSpec, run_tool
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import ToolSelectionError, narrow
 from ccc_mcp.tools.results import to_tool_result
+from ccc_mcp.tools.rights import allowed
 from ccc_mcp.tools.schema import published_input_schema
 
-__all__ = ["ToolNarrowing", "build_mcp_tool", "request_headers"]
+__all__ = ["ToolNarrowing", "Toolset", "build_mcp_tool", "request_headers"]
 
 
 class _RawArgumentsTool(Tool):
@@ -51,18 +53,38 @@ def request_headers(request_context: Any) -> Mapping[str, str] | None:
     return cast(Mapping[str, str], headers) if headers is not None else None
 
 
-def build_mcp_tool(spec: ToolSpec[Any], settings: Settings, published: frozenset[str]) -> Tool:
+@dataclass(frozen=True, slots=True)
+class Toolset:
+    """The tools a deployment publishes, and what each caller may see of them."""
+
+    specs: tuple[ToolSpec[Any], ...]
+    settings: Settings
+
+    @property
+    def published(self) -> frozenset[str]:
+        return frozenset(spec.name for spec in self.specs)
+
+    def visible(self, caller: Caller, headers: Mapping[str, str] | None) -> frozenset[str]:
+        """Published, narrowed by the request's headers (may raise ToolSelectionError), allowed by the
+        caller's scopes."""
+        access = [(spec.name, spec.access) for spec in self.specs]
+        return narrow(self.published, headers) & allowed(caller, access, self.settings)
+
+
+def build_mcp_tool(spec: ToolSpec[Any], toolset: Toolset) -> Tool:
     """An SDK tool for `spec`. Its description and schema are rendered for this deployment; its hints
     name only the tools the calling request can see."""
+    settings = toolset.settings
 
     async def handle(arguments: dict[str, Any], ctx: Context) -> CallToolResult:
         request_context = ctx.request_context
         app = cast(AppContext, request_context.lifespan_context)
+        caller = identify(request_context)
         try:
-            enabled = narrow(published, request_headers(request_context))
+            enabled = toolset.visible(caller, request_headers(request_context))
         except ToolSelectionError:
-            enabled = published  # ToolNarrowing refused the call already; this is defence in depth
-        result = await run_tool(spec, app, identify(request_context), arguments, Guide(enabled))
+            enabled = toolset.published  # ToolNarrowing refused the call already; this is defence in depth
+        result = await run_tool(spec, app, caller, arguments, Guide(enabled))
         return to_tool_result(result)
 
     output_schema = spec.result.model_json_schema(mode="serialization")
@@ -70,8 +92,8 @@ def build_mcp_tool(spec: ToolSpec[Any], settings: Settings, published: frozenset
         fn=handle,
         name=spec.name,
         title=spec.title,
-        description=spec.describe(Guide(published)),
-        parameters=published_input_schema(spec.arguments, settings),
+        description=spec.describe(Guide(toolset.published)),
+        parameters=published_input_schema(spec.arguments_for(settings), settings),
         fn_metadata=FuncMetadata(arg_model=_NoArguments, output_schema=output_schema, output_model=spec.result),
         is_async=True,
         annotations=spec.annotations,
@@ -79,26 +101,29 @@ def build_mcp_tool(spec: ToolSpec[Any], settings: Settings, published: frozenset
 
 
 class ToolNarrowing:
-    """Server middleware: each HTTP request sees only the tools its X-MCP-Tools / X-MCP-Readonly headers
-    leave of the published set; a call to any other tool is answered as for an unknown tool."""
+    """Server middleware: each request lists only the tools its X-MCP-Tools / X-MCP-Readonly headers leave
+    of the published set and its caller's scopes allow. A call to a tool the headers narrowed away is
+    answered as for an unknown tool; a call the scopes do not allow reaches the tool, which answers a
+    structured, audited Forbidden.Scope."""
 
-    def __init__(self, published: frozenset[str]) -> None:
-        self.published = published
+    def __init__(self, toolset: Toolset) -> None:
+        self.toolset = toolset
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method not in ("tools/list", "tools/call"):
             return await call_next(ctx)
         headers = request_headers(ctx)
-        if not headers:
-            return await call_next(ctx)
         try:
-            enabled = narrow(self.published, headers)
+            narrowed = narrow(self.toolset.published, headers)
+            enabled = self.toolset.visible(identify(ctx), headers)
         except ToolSelectionError as exc:  # a typo must not silently hide every tool
             raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
         if ctx.method == "tools/call":
             name = (ctx.params or {}).get("name")
-            if name not in enabled:
+            if name not in narrowed:
                 return CallToolResult(content=[TextContent(type="text", text=f"Unknown tool: {name}")], is_error=True)
+            return await call_next(ctx)
+        if enabled == self.toolset.published:
             return await call_next(ctx)
         result = await call_next(ctx)
         if isinstance(result, ListToolsResult):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from functools import cache
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import PydanticCustomError
 
 from ccc_mcp.api.errors import describe
@@ -105,3 +106,12 @@ def validate_arguments(model: type[ArgumentsT], raw: object) -> ArgumentsT | Err
         return model.model_validate(raw)
     except ValidationError as exc:
         return _describe_error(exc.errors(include_url=False)[0])
+
+
+@cache
+def requiring_user(model: type[ArgumentsT]) -> type[ArgumentsT]:
+    """`model` with `user_id` required: the form a deployment without a default agent publishes and
+    validates (with one, `user_id` may be omitted). Built once per model; same name, same field order."""
+    field = model.model_fields["user_id"]
+    required = Field(description=field.description, examples=field.examples)
+    return create_model(model.__name__, __base__=model, __doc__=model.__doc__, user_id=(Identifier, required))

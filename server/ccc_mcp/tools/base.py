@@ -25,9 +25,10 @@ from ccc_mcp.audit import AuditLog
 from ccc_mcp.caller import Caller
 from ccc_mcp.config import Settings
 from ccc_mcp.ratelimit import RateLimiter
-from ccc_mcp.tools.arguments import ToolArguments, validate_arguments
+from ccc_mcp.tools.arguments import ToolArguments, requiring_user, validate_arguments
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import ToolResult
+from ccc_mcp.tools.rights import RAM, Access, refusal, target_agent
 
 __all__ = ["AppContext", "CallFacts", "ToolCall", "ToolSpec", "run_tool"]
 
@@ -63,6 +64,7 @@ class ToolCall(Generic[ArgsT]):
 
     args: ArgsT
     instance_id: str
+    user_id: str | None  # the agent to act for; None: send no UserId (CCC uses the credentials' agent)
     settings: Settings
     client: CccClient
     guide: Guide
@@ -89,10 +91,18 @@ class ToolSpec(Generic[ArgsT]):
     result: type[ToolResult]
     annotations: ToolAnnotations
     run: Callable[[ToolCall[ArgsT]], Awaitable[ToolResult]]
+    access: Access = "call"
 
     @property
     def read_only(self) -> bool:
         return bool(self.annotations.read_only_hint)
+
+    def arguments_for(self, settings: Settings) -> type[ArgsT]:
+        """The arguments model this deployment publishes and validates: `user_id` is required unless
+        there is a default agent."""
+        if "user_id" in self.arguments.model_fields and not settings.default_agent:
+            return requiring_user(self.arguments)
+        return self.arguments
 
 
 def instance_for(settings: Settings, requested: str | None) -> ErrorInfo | str:
@@ -112,22 +122,30 @@ def instance_for(settings: Settings, requested: str | None) -> ErrorInfo | str:
     return instance_id
 
 
-async def _run(spec: ToolSpec[Any], app: AppContext, raw: object, guide: Guide) -> tuple[ToolResult, CallFacts]:
-    """Validate, apply policy, run the tool. Nothing is sent to CCC unless arguments and policy pass."""
-    args = validate_arguments(spec.arguments, raw)
+async def _run(
+    spec: ToolSpec[Any], app: AppContext, caller: Caller, raw: object, guide: Guide
+) -> tuple[ToolResult, CallFacts]:
+    """Validate, apply policy and rights, run the tool. Nothing is sent to CCC unless all of them pass."""
+    settings = app.settings
+    args = validate_arguments(spec.arguments_for(settings), raw)
     if isinstance(args, ErrorInfo):
         return spec.result(ok=False, error=args), CallFacts()
+    acts_for_agent = "user_id" in type(args).model_fields
+    user, named = target_agent(args.user_id, caller, settings) if acts_for_agent else (None, False)
     facts = CallFacts(
         instance=getattr(args, "instance_id", None),
-        user=getattr(args, "user_id", None),
+        user=user if user is not None else (RAM if named else None),
         job=getattr(args, "job_id", None),
         channel=getattr(args, "channel_id", None),
     )
-    instance = instance_for(app.settings, facts.instance)
+    instance = instance_for(settings, facts.instance)
     if isinstance(instance, ErrorInfo):
         return spec.result(ok=False, error=instance), facts
     facts.instance = instance
-    call = ToolCall(args, instance, app.settings, app.client, guide, facts)
+    refused = refusal(caller, spec.access, user, settings)
+    if refused is not None:
+        return spec.result(ok=False, error=refused), facts
+    call = ToolCall(args, instance, user, settings, app.client, guide, facts)
     return await spec.run(call), facts
 
 
@@ -179,7 +197,7 @@ async def run_tool(spec: ToolSpec[Any], app: AppContext, caller: Caller, raw: ob
         result, facts = _throttled(spec, app.limiter, caller.key), CallFacts()
     else:
         try:
-            result, facts = await _run(spec, app, raw, guide)
+            result, facts = await _run(spec, app, caller, raw, guide)
         except Exception as exc:  # a bug of ours must still answer in the published shape
             result, facts = _unexpected(spec, exc), CallFacts()
     if result.error is not None:

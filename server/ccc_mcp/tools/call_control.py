@@ -40,7 +40,9 @@ def instance_id_field() -> Any:
 
 
 def user_id_field() -> Any:
-    return Field(description="The agent, by user id (name@instance).", examples=["agent@ccc-test"])
+    """`user_id` as every tool declares it: optional here, required in the published schema of a deployment
+    with no default agent (`arguments.requiring_user`), whose description then names the default."""
+    return Field(None, description="The agent, by user id (name@instance).", examples=["agent@ccc-test"])
 
 
 class CallControlArguments(ToolArguments):
@@ -48,7 +50,7 @@ class CallControlArguments(ToolArguments):
     what omitting them means for that action."""
 
     instance_id: Identifier | None = instance_id_field()
-    user_id: Identifier = user_id_field()
+    user_id: Identifier | None = user_id_field()
     job_id: Identifier | None = Field(
         None,
         description="The call (job) id. Omit it to act on the agent's current call.",
@@ -104,7 +106,7 @@ async def act(
         channel_id = found.channel_id or channel_id
         call.facts.job, call.facts.channel = job_id, channel_id
     params: dict[str, str | None] = {
-        "UserId": args.user_id,
+        "UserId": call.user_id,
         "DeviceId": call.settings.device_id,
         "JobId": job_id,
         "ChannelId": channel_id,

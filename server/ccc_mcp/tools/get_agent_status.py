@@ -20,7 +20,7 @@ class AgentStatusArguments(ToolArguments):
     """PollUserStatus needs only the agent."""
 
     instance_id: Identifier | None = instance_id_field()
-    user_id: Identifier = user_id_field()
+    user_id: Identifier | None = user_id_field()
 
 
 def describe(guide: Guide) -> str:
@@ -45,7 +45,7 @@ def _live(call_context: CallContext | None) -> CallContext | None:
 
 
 async def run(call: ToolCall[AgentStatusArguments]) -> AgentStatusResult:
-    outcome = await call.ccc("PollUserStatus", {"UserId": call.args.user_id, "DeviceId": call.settings.device_id})
+    outcome = await call.ccc("PollUserStatus", {"UserId": call.user_id, "DeviceId": call.settings.device_id})
     mapped = from_api(outcome)
     if not mapped.ok:
         return AgentStatusResult(ok=False, request_id=mapped.request_id, error=mapped.error)
@@ -73,4 +73,5 @@ GET_AGENT_STATUS = ToolSpec(
         open_world_hint=True,
     ),
     run=run,
+    access="read",
 )

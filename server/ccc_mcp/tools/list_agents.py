@@ -138,4 +138,5 @@ LIST_AGENTS = ToolSpec(
         title="List agents", read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
     ),
     run=run,
+    access="read",
 )

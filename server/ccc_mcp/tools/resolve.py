@@ -59,7 +59,7 @@ def describe_channel(channel: ChannelContext) -> str:
 async def resolve_target(call: ToolCall[Any], rule: ChannelRule | None) -> Resolution | Failure:
     """The agent's current call (and, with `rule`, the one channel that fits it), from PollUserStatus."""
     args: CallControlArguments = call.args
-    outcome = await call.ccc("PollUserStatus", {"UserId": args.user_id, "DeviceId": call.settings.device_id})
+    outcome = await call.ccc("PollUserStatus", {"UserId": call.user_id, "DeviceId": call.settings.device_id})
     if outcome.error is not None:
         return Failure(outcome.error, outcome.request_id)
     try:
@@ -67,7 +67,7 @@ async def resolve_target(call: ToolCall[Any], rule: ChannelRule | None) -> Resol
     except ValidationError:
         error = describe("Response.Malformed", "CCC answered the status request OK, but it could not be read.")
         return Failure(error, outcome.request_id)
-    agent = (data.user_context.user_id if data.user_context else None) or args.user_id or ""
+    agent = (data.user_context.user_id if data.user_context else None) or call.user_id or ""
     state = (data.user_context.user_state if data.user_context else None) or "unknown"
     current = (data.call_context.job_id if data.call_context else None) or (
         data.user_context.job_id if data.user_context else None

@@ -34,8 +34,19 @@ def published_input_schema(model: type[BaseModel], settings: Settings) -> dict[s
         else:
             instance = properties["instance_id"]
             instance["description"] += f" Optional: defaults to {settings.instance_id}."
+    if "user_id" in properties and "user_id" not in required:
+        properties["user_id"]["description"] += " " + _default_agent(settings)
     schema["required"] = required
     return schema
+
+
+def _default_agent(settings: Settings) -> str:
+    """Who an omitted user_id means, in the model's words."""
+    if settings.agent_claim is not None:
+        return "Optional: defaults to you (the agent your sign-in names)."
+    if (settings.user_id or "").lower() == "ram":
+        return "Optional: defaults to the agent linked to this server's credentials."
+    return f"Optional: defaults to you, {settings.user_id}."
 
 
 def _clean(prop: dict[str, Any]) -> dict[str, Any]:
