@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ccc_mcp.api.models import ApiEnvelope, CallControlData, ChannelContext, RealtimeAgentStatesPage, parse_channel_flags
+from ccc_mcp.api.models import (
+    ApiEnvelope,
+    CallControlData,
+    ChannelContext,
+    RealtimeAgentStatesPage,
+    parse_channel_flags,
+)
 from ccc_mcp.tools.results import AgentListResult, AgentStatusResult, CallControlResult
 
 SAMPLE = json.loads((Path(__file__).parents[1] / "data" / "unmutecall_sample.json").read_text())
