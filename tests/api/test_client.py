@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -12,23 +12,52 @@ import pytest
 from ccc_mcp.api.client import ApiResult, CccClient, RetryPolicy, Timeouts, endpoint_for
 from ccc_mcp.api.credentials import CredentialsMissingError, StaticCredentials
 from ccc_mcp.api.signing import SigningKey
-from tests.fakes import FAKE_ENDPOINT, SAMPLE_RESPONSE, TEST_KEY, FakeCcc, ccc_error, gateway_error
+from tests.fakes import FAKE_ENDPOINT, SAMPLE_RESPONSE, TEST_KEY, FakeCcc, Responder, ccc_error, gateway_error
 
 PARAMS = {"InstanceId": "ccc-test", "UserId": "agent@ccc-test", "DeviceId": "dev", "JobId": None}
 
+# Fails a hang instead of waiting forever. Not a measurement: where it is used, the call ends in well under a
+# second when the client is right and never ends (or only after 1000 s) when it is wrong.
+HANG_SAFETY_NET = 30.0
 
-def make(fake: FakeCcc, *, attempts: int = 3, deadline: float = 5.0, sleeps: list[float] | None = None,
+
+@dataclass
+class FakeClock:
+    """The client's monotonic clock, moved only by the test: by the client's back-off sleeps (recorded), and
+    by an upstream that "takes" time (`takes`). Deadline outcomes then cannot depend on the machine's load."""
+
+    now: float = 0.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def takes(clock: FakeClock, seconds: float, answer: httpx.Response) -> Responder:
+    """An upstream answer that arrives `seconds` after the request, on `clock`."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        clock.now += seconds
+        return answer
+
+    return respond
+
+
+def make(fake: FakeCcc, *, attempts: int = 3, deadline: float = 5.0, clock: FakeClock | None = None,
          **kwargs: Any) -> CccClient:
-    async def record_sleep(seconds: float) -> None:
-        if sleeps is not None:
-            sleeps.append(seconds)
-
+    """A client of the fake CCC whose time is `clock` (a fresh FakeClock unless given): it never really sleeps."""
+    clock = clock or FakeClock()
     return CccClient(
         endpoint=FAKE_ENDPOINT,
         credentials=StaticCredentials(TEST_KEY),
         retry=RetryPolicy(max_attempts=attempts, deadline=deadline, backoff_base=0.01, backoff_cap=0.05),
         transport=fake.transport(),
-        sleep=record_sleep,
+        sleep=clock.sleep,
+        clock=clock,
         **kwargs,
     )
 
@@ -38,6 +67,14 @@ async def call(client: CccClient) -> ApiResult:
         return await client.call("UnmuteCall", PARAMS)
     finally:
         await client.aclose()
+
+
+async def call_or_hang(client: CccClient) -> ApiResult:
+    try:
+        async with asyncio.timeout(HANG_SAFETY_NET):
+            return await call(client)
+    except TimeoutError:
+        pytest.fail(f"the call still hung after {HANG_SAFETY_NET:g} s: the deadline did not cut the attempt")
 
 
 # --- the wire -----------------------------------------------------------------------------------------
@@ -180,28 +217,11 @@ async def test_attempts_are_bounded_and_the_last_error_is_returned(fake_ccc: Fak
 
 
 async def test_backoff_is_jittered_and_capped(fake_ccc: FakeCcc) -> None:
-    sleeps: list[float] = []
+    clock = FakeClock()
     fake_ccc.answer(*[gateway_error(503, "ServiceUnavailable") for _ in range(5)])
-    await call(make(fake_ccc, attempts=4, sleeps=sleeps))
-    assert len(sleeps) == 3
-    assert all(0 <= s <= 0.05 for s in sleeps)
-
-
-async def test_retry_after_is_honoured(fake_ccc: FakeCcc) -> None:
-    sleeps: list[float] = []
-    fake_ccc.answer(gateway_error(400, "Throttling.User", headers={"x-acs-retry-after": "1.5"}))
-    result = await call(make(fake_ccc, sleeps=sleeps))
-    assert result.ok
-    assert sleeps == [1.5]
-
-
-async def test_retry_after_beyond_the_deadline_stops_and_says_so(fake_ccc: FakeCcc) -> None:
-    fake_ccc.answer(gateway_error(400, "Throttling.User", headers={"x-acs-retry-after": "30"}))
-    result = await call(make(fake_ccc, deadline=2.0))
-    assert result.error is not None
-    assert result.error.code == "Throttling.User"
-    assert result.attempts == 1
-    assert "30 s" in result.error.hint
+    await call(make(fake_ccc, attempts=4, clock=clock))
+    assert len(clock.sleeps) == 3
+    assert all(0 <= s <= 0.05 for s in clock.sleeps)
 
 
 async def test_non_transient_errors_are_not_retried(fake_ccc: FakeCcc) -> None:
@@ -211,10 +231,65 @@ async def test_non_transient_errors_are_not_retried(fake_ccc: FakeCcc) -> None:
     assert len(fake_ccc.seen) == 1
 
 
-async def test_one_overall_deadline_bounds_a_hanging_upstream() -> None:
+# --- the deadline: one for the whole call, on the client's clock (a FakeClock unless a test says otherwise) ----
+
+async def test_the_deadline_stops_retries_before_the_attempts_run_out(fake_ccc: FakeCcc) -> None:
+    clock = FakeClock()
+    fake_ccc.answer(*[takes(clock, 2.0, gateway_error(503, "ServiceUnavailable")) for _ in range(10)])
+    result = await call(make(fake_ccc, attempts=10, deadline=5.0, clock=clock))
+    # Attempts end at 2 s, 4 s (each followed by a back-off of at most 0.05 s) and 6 s: past the 5 s deadline,
+    # so no fourth attempt, though nine more were allowed. The last attempt's error is the answer.
+    assert result.attempts == 3
+    assert len(fake_ccc.seen) == 3
+    assert result.error is not None
+    assert result.error.code == "ServiceUnavailable"
+    assert len(clock.sleeps) == 2
+
+
+async def test_an_attempt_gets_only_the_time_that_remains() -> None:
+    """The first attempt uses 999.9 s of a 1000 s deadline; the second then has about 0.1 s, and an upstream
+    that never answers is cut off when that runs out (MockTransport has no timeouts of its own)."""
+    clock = FakeClock()
+    started_at: list[float] = []
+    cut_off: list[int] = []
+
+    async def upstream(request: httpx.Request) -> httpx.Response:
+        started_at.append(clock.now)
+        if len(started_at) == 1:
+            clock.now += 999.9
+            return gateway_error(503, "ServiceUnavailable")
+        try:
+            await asyncio.Event().wait()  # never set: no answer, ever
+        except asyncio.CancelledError:
+            cut_off.append(len(started_at))
+            raise
+        raise AssertionError("unreachable")
+
+    client = CccClient(
+        endpoint=FAKE_ENDPOINT,
+        credentials=StaticCredentials(TEST_KEY),
+        retry=RetryPolicy(max_attempts=2, deadline=1000.0, backoff_base=0.01, backoff_cap=0.05),
+        transport=httpx.MockTransport(upstream),
+        sleep=clock.sleep,
+        clock=clock,
+    )
+    result = await call_or_hang(client)
+    assert result.error is not None
+    assert result.error.code == "Network.Timeout"
+    assert "within the deadline" in result.error.message
+    assert result.error.retryable
+    assert result.attempts == 2
+    assert cut_off == [2], "the second attempt was cancelled, not answered"
+    assert 999.9 <= started_at[1] < 1000.0
+
+
+async def test_a_hanging_upstream_is_cut_at_the_deadline_and_not_retried() -> None:
+    """With the default clock (time.monotonic): the one attempt is cut when the deadline passes, and none
+    follows, however long the machine took to get there."""
+
     async def hang(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(30)
-        return httpx.Response(200)
+        await asyncio.Event().wait()  # never set
+        raise AssertionError("unreachable")
 
     client = CccClient(
         endpoint=FAKE_ENDPOINT,
@@ -222,13 +297,58 @@ async def test_one_overall_deadline_bounds_a_hanging_upstream() -> None:
         retry=RetryPolicy(max_attempts=3, deadline=0.3, backoff_base=0.01, backoff_cap=0.02),
         transport=httpx.MockTransport(hang),
     )
-    started = time.monotonic()
-    result = await call(client)
-    elapsed = time.monotonic() - started
+    result = await call_or_hang(client)
     assert result.error is not None
     assert result.error.code == "Network.Timeout"
     assert result.error.retryable
-    assert elapsed < 2.0, f"the 0.3 s deadline held the whole call (took {elapsed:.2f} s)"
+    assert result.attempts == 1, "the deadline had passed, so no second attempt"
+
+
+async def test_retry_after_is_honoured(fake_ccc: FakeCcc) -> None:
+    clock = FakeClock()
+    started_at: list[float] = []
+
+    def record(answer: httpx.Response) -> Responder:
+        def respond(request: httpx.Request) -> httpx.Response:
+            started_at.append(clock.now)
+            return answer
+
+        return respond
+
+    fake_ccc.answer(
+        record(gateway_error(400, "Throttling.User", headers={"x-acs-retry-after": "1.5"})),
+        record(httpx.Response(200, json=SAMPLE_RESPONSE)),
+    )
+    result = await call(make(fake_ccc, clock=clock))
+    assert result.ok
+    assert clock.sleeps == [1.5], "the wait is CCC's 1.5 s, not the (shorter) jittered back-off"
+    assert started_at == [0.0, 1.5]
+
+
+@pytest.mark.parametrize(
+    ("first_attempt", "retry_after", "attempts"),
+    [(2.5, 2.0, 2), (2.5, 3.0, 1), (0.0, 30.0, 1)],
+    ids=["wait-ends-inside", "wait-ends-past-the-deadline", "wait-longer-than-the-deadline"],
+)
+async def test_retry_after_is_honoured_only_within_the_deadline(
+    fake_ccc: FakeCcc, first_attempt: float, retry_after: float, attempts: int
+) -> None:
+    """Deadline 5 s: a retry happens only if the time spent plus CCC's wait ends inside it; otherwise the
+    throttling error is the answer, and its hint passes CCC's wait on."""
+    clock = FakeClock()
+    throttled = gateway_error(400, "Throttling.User", headers={"x-acs-retry-after": f"{retry_after:g}"})
+    fake_ccc.answer(takes(clock, first_attempt, throttled))
+    result = await call(make(fake_ccc, deadline=5.0, clock=clock))
+    assert result.attempts == attempts
+    assert len(fake_ccc.seen) == attempts
+    if attempts == 2:
+        assert result.ok
+        assert clock.sleeps == [retry_after]
+    else:
+        assert result.error is not None
+        assert result.error.code == "Throttling.User"
+        assert clock.sleeps == []
+        assert f"wait {retry_after:g} s" in result.error.hint
 
 
 # --- the real transport on loopback ---------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""The MCP Inspector CLI commands of examples/README.md, run as written (opt-in).
+"""The MCP Inspector CLI commands of examples/README.md, run as written.
 
 The Inspector (npm `@modelcontextprotocol/inspector` 2.x) needs Node.js >= 22.19, which this project's
-machines do not have by default (they have Node 20), so the test runs only when MCP_INSPECTOR names an
-Inspector executable whose directory also holds a Node >= 22, e.g.:
+machines do not have by default (they have Node 20), so the test runs when MCP_INSPECTOR names an Inspector
+executable whose directory also holds a Node >= 22. CI (.ci/run) installs both and sets it; by hand:
 
     npm install --prefix /tmp/insp node@22 @modelcontextprotocol/inspector@2
     MCP_INSPECTOR=/tmp/insp/node_modules/.bin/mcp-inspector pytest tests/examples/test_inspector.py
+
+Without MCP_INSPECTOR the test skips, except under CI=true, where it fails: CI must run it.
 
 Each documented command has its `npx ... mcp-inspector` prefix replaced by $MCP_INSPECTOR, `ccc-mcp` found
 on PATH from this environment, and the HTTP URL pointed at a server started the documented way. The commands
@@ -31,6 +33,7 @@ from tests.examples.conftest import (
     HttpServer,
     channel_flags,
     run_example,
+    unavailable,
 )
 
 pytestmark = pytest.mark.e2e
@@ -40,15 +43,15 @@ NPX_PREFIX = "npx -y -p node@22 -p @modelcontextprotocol/inspector@2 mcp-inspect
 
 @pytest.fixture(scope="module")  # module scope, so it runs (and skips) before the module-scoped server
 def inspector() -> str:
-    """$MCP_INSPECTOR, or a skip (before the HTTP server fixture starts anything)."""
+    """$MCP_INSPECTOR, or a skip (a failure under CI=true), before the HTTP server fixture starts anything."""
     path = os.environ.get("MCP_INSPECTOR", "").strip()
     if not path:
-        pytest.skip(
-            "opt-in: set MCP_INSPECTOR to an @modelcontextprotocol/inspector@2 executable (it needs "
+        unavailable(
+            "set MCP_INSPECTOR to an @modelcontextprotocol/inspector@2 executable (it needs "
             "Node.js >= 22.19; see this file's docstring)"
         )
     if not Path(path).is_file():
-        pytest.fail(f"MCP_INSPECTOR={path} is not a file")
+        pytest.fail(f"MCP_INSPECTOR={path} is not a file (in CI: did the Inspector install in .ci/run fail?)")
     return path
 
 

@@ -3,6 +3,7 @@ Credentials.Missing when nothing is configured. Nothing here reaches the metadat
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,10 +50,31 @@ def test_incomplete_environment_falls_back_to_the_chain(env: dict[str, str]) -> 
     assert isinstance(resolve_credentials(env), DefaultChainCredentials)
 
 
-def test_resolving_does_not_import_the_official_library() -> None:
-    before = "alibabacloud_credentials.client" in sys.modules
-    resolve_credentials({})
-    assert ("alibabacloud_credentials.client" in sys.modules) == before
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"},
+        {},
+    ],
+    ids=["static-keys", "nothing-set"],
+)
+def test_resolving_does_not_import_the_official_library(env: dict[str, str]) -> None:
+    """It costs ~250 ms and reads the environment at import: only the first chain lookup may import it.
+    In a fresh interpreter, since any earlier test of this process may have imported it already."""
+    script = (
+        "import asyncio, json, sys\n"
+        "from ccc_mcp.api.credentials import resolve_credentials\n"
+        f"provider = resolve_credentials({env!r})\n"
+        "if provider.source == 'environment':\n"
+        "    asyncio.run(provider.get_key())\n"
+        "print(json.dumps([provider.source, sorted(m for m in sys.modules if m.startswith('alibabacloud_credentials'))]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"})
+    assert out.returncode == 0, out.stderr
+    source, imported = json.loads(out.stdout)
+    assert source == ("environment" if env else "default-chain")
+    assert imported == [], "resolving credentials imported the official library"
 
 
 async def test_chain_with_nothing_configured_says_what_to_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,12 +1,16 @@
 """ACS3-HMAC-SHA256 reproduces every golden vector of the reference byte for byte, and agrees with the
-official SDK's own signer on generated parameter values."""
+official SDK's own signer on generated parameter values, parameter names that need encoding, and signed
+header values with surrounding whitespace."""
 
 from __future__ import annotations
 
 import hashlib
+import string
+from collections.abc import Mapping
+from urllib.parse import quote
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ccc_mcp.api import signing
@@ -147,36 +151,85 @@ def test_nonces_are_fresh_hex() -> None:
 
 # --- agreement with the official SDK's signer --------------------------------------------------------
 
-_VALUES = st.text(
-    alphabet=st.one_of(
-        st.sampled_from(list(" *+/=&~%@:;,?#[]!$'()-_.中文é😀")),
-        st.characters(codec="utf-8", exclude_categories=("Cs",)),
-    ),
-    max_size=40,
+_CHARACTERS = st.one_of(
+    st.sampled_from(list(" *+/=&~%@:;,?#[]!$'()-_.中文é😀")),
+    st.characters(codec="utf-8", exclude_categories=("Cs",)),
 )
+_VALUES = st.text(alphabet=_CHARACTERS, max_size=40)
+
+
+SDK_SIGNED = {
+    "host": "ccc.cn-shanghai.aliyuncs.com", "x-acs-action": "UnmuteCall", "x-acs-version": "2020-07-01",
+    "x-acs-date": DATE, "x-acs-signature-nonce": NONCE, "x-acs-content-sha256": EMPTY_BODY_SHA256,
+}
+
+
+def _sdk_authorization(query: Mapping[str, str], extra_headers: Mapping[str, str] | None = None) -> str:
+    """The official SDK's own V3 signer over these query parameters and the headers we sign (plus any extra)."""
+    from alibabacloud_tea_openapi.utils import Utils
+    from darabonba.request import DaraRequest
+
+    request = DaraRequest()
+    request.method = "POST"
+    request.pathname = "/"
+    request.query = dict(query)
+    request.headers = {**SDK_SIGNED, **(extra_headers or {})}
+    return str(Utils.get_authorization(request, "ACS3-HMAC-SHA256", EMPTY_BODY_SHA256, "testid", "testsecret"))
+
+
+def _our_headers(query: Mapping[str, str], extra_signed: Mapping[str, str] | None = None) -> dict[str, str]:
+    return signing.signed_request_headers(
+        key=SigningKey("testid", "testsecret"), host="ccc.cn-shanghai.aliyuncs.com", action="UnmuteCall",
+        version="2020-07-01", query=query, date=DATE, nonce=NONCE, extra_signed=extra_signed,
+    )
 
 
 @settings(max_examples=300, deadline=None)
 @given(params=st.dictionaries(st.sampled_from(sorted(FULL_QUERY)), _VALUES, min_size=1))
 def test_agrees_with_the_official_sdk_signer(params: dict[str, str]) -> None:
-    from alibabacloud_tea_openapi.utils import Utils
-    from darabonba.request import DaraRequest
+    assert _our_headers(params)["authorization"] == _sdk_authorization(params)
 
-    headers = {
-        "host": "ccc.cn-shanghai.aliyuncs.com", "x-acs-action": "UnmuteCall", "x-acs-version": "2020-07-01",
-        "x-acs-date": DATE, "x-acs-signature-nonce": NONCE, "x-acs-content-sha256": EMPTY_BODY_SHA256,
-    }
-    request = DaraRequest()
-    request.method = "POST"
-    request.pathname = "/"
-    request.query = dict(params)
-    request.headers = dict(headers)
-    sdk = Utils.get_authorization(request, "ACS3-HMAC-SHA256", EMPTY_BODY_SHA256, "testid", "testsecret")
-    ours = signing.signed_request_headers(
-        key=SigningKey("testid", "testsecret"), host=headers["host"], action="UnmuteCall",
-        version="2020-07-01", query=params, date=DATE, nonce=NONCE,
-    )["authorization"]
-    assert ours == sdk
+
+_NAME_TAILS = st.text(alphabet=_CHARACTERS, max_size=12)
+
+
+@st.composite
+def _queries_with_names_to_encode(draw: st.DrawFn) -> dict[str, str]:
+    """Parameter names with characters that must be percent-encoded. Each name starts with its own ASCII
+    letter, so the names sort alike before and after encoding (for names that do not, which order the
+    reference's "sorted by key" means is not settled, and the SDK cannot say, as it does not encode names)."""
+    letters = draw(st.lists(st.sampled_from(string.ascii_letters), min_size=1, max_size=6, unique=True))
+    return {letter + draw(_NAME_TAILS): draw(_VALUES) for letter in letters}
+
+
+@settings(max_examples=300, deadline=None)
+@given(params=_queries_with_names_to_encode())
+@example(params={"User Id@ccc": "agent@ccc-test", "a/b=c&d": "x y", "X中文": "v"})
+def test_parameter_names_are_percent_encoded_like_values(params: dict[str, str]) -> None:
+    """Reference §2: CanonicalQuery is enc(k) "=" enc(v). The SDK's signer encodes only values (it signs
+    names as given; SDK parameter names never need encoding), so it is handed the names already encoded
+    with enc, the very `quote(..., safe="~")` it applies to values; the rest of the signature is its own."""
+    encoded_names = {quote(name, safe="~"): value for name, value in params.items()}
+    assert _our_headers(params)["authorization"] == _sdk_authorization(encoded_names)
+    assert signing.canonical_query(params).split("&") == [
+        f"{name}={quote(params[raw], safe='~')}" for raw, name in sorted(zip(params, encoded_names, strict=True))
+    ]
+
+
+_PADDING = st.text(alphabet=" \t", max_size=3)
+_HEADER_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30)
+_HEADER_VALUES = st.builds(lambda left, core, right: left + core + right, _PADDING, _HEADER_TEXT, _PADDING)
+_HEADER_NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True).filter(
+    lambda name: name not in ("authorization", "host")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(extra=st.dictionaries(_HEADER_NAMES, _HEADER_VALUES, min_size=1, max_size=5))
+@example(extra={"user-agent": "  AlibabaCloud (Linux) Python/3.11 \t", "x-acs-credentials-provider": "\tstatic_ak "})
+def test_signed_header_values_are_trimmed_as_the_sdk_does(extra: dict[str, str]) -> None:
+    """Reference §2: a canonical header line is name ":" value.strip()."""
+    assert _our_headers(FULL_QUERY, extra_signed=extra)["authorization"] == _sdk_authorization(FULL_QUERY, extra)
 
 
 # --- form bodies (ListRealtimeAgentStates): reference §6 ------------------------------------------------

@@ -101,6 +101,7 @@ class CccClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.host = self.endpoint.split("://", 1)[-1].split("/", 1)[0]
@@ -109,6 +110,7 @@ class CccClient:
         self.retry = retry or RetryPolicy()
         self._transport = transport
         self._sleep = sleep
+        self._clock = clock  # monotonic seconds, for the deadline (tests inject a fake one)
         self._http: httpx.AsyncClient | None = None
 
     def _client(self) -> httpx.AsyncClient:
@@ -155,10 +157,10 @@ class CccClient:
         query = {name: value for name, value in params.items() if value is not None}
         fields = {name: value for name, value in (form or {}).items() if value is not None}
         body = signing.form_body(fields) if fields else b""
-        started = time.monotonic()
+        started = self._clock()
         policy = self.retry
         # Imported here, not at start-up: the first call pays ~10 ms once, server start never does.
-        from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, stop_before_delay
+        from tenacity import AsyncRetrying, retry_if_result
         from tenacity.wait import wait_random_exponential
 
         backoff = wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_cap)
@@ -168,8 +170,13 @@ class CccClient:
             last = state.outcome.result() if state.outcome else None
             return max(jitter, last.retry_after or 0.0) if isinstance(last, ApiResult) else jitter
 
+        def stop(state: RetryCallState) -> bool:
+            """tenacity's `stop_after_attempt | stop_before_delay(deadline)`, the delay on our clock."""
+            out_of_time = self._clock() - started + state.upcoming_sleep >= policy.deadline
+            return state.attempt_number >= policy.max_attempts or out_of_time
+
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.deadline),
+            stop=stop,
             wait=wait,
             retry=retry_if_result(_is_transient),
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
@@ -184,7 +191,7 @@ class CccClient:
     async def _attempt(
         self, action: str, version: str, query: dict[str, str], body: bytes, started: float
     ) -> ApiResult:
-        remaining = self.retry.deadline - (time.monotonic() - started)
+        remaining = self.retry.deadline - (self._clock() - started)
         try:
             key = await self.credentials.get_key()
         except CredentialsMissingError as exc:
