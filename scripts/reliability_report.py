@@ -39,29 +39,58 @@ def held(outcomes: dict[str, str], prefix: str) -> str:
     return f"held ({len(mine)}/{len(mine)} tests)" if not failed else f"**FAILED**: {', '.join(sorted(failed))}"
 
 
+def counts(table: dict[str, int]) -> str:
+    """{"OK": 3, "Throttling.User": 1} -> "OK 3, Throttling.User 1"."""
+    return ", ".join(f"{key} {n:,}" for key, n in sorted(table.items())) or "none"
+
+
+def in_order(targets: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A fault's targets in the suite's order (the JSON's keys are sorted)."""
+    return dict(sorted(targets.items(), key=lambda item: int(item[1].get("order", 0))))
+
+
+def tools_of(targets: dict[str, dict[str, Any]]) -> list[str]:
+    """The tools of a fault's targets, in the suite's order."""
+    return list(dict.fromkeys(target["tool"] for target in in_order(targets).values()))
+
+
+def _targets(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The targets of the first fault recorded (every fault has the same ones), in the suite's order."""
+    for section in ("faults", "transient"):
+        for fault in data.get(section, {}).values():
+            return in_order(fault["targets"])
+    return {}
+
+
 def summary(data: dict[str, Any]) -> list[str]:
     outcomes: dict[str, str] = data.get("outcomes", {})
     bad = data.get("bad_input", {})
     faults, transient = data.get("faults", {}), data.get("transient", {})
     concurrency, soak, secrets = data.get("concurrency", {}), data.get("soak", {}), data.get("secrets", {})
+    targets = _targets(data)
+    tools = tools_of(targets)
+    valid = sum(n for answer, n in bad.get("answers", {}).items() if answer.startswith("valid"))
+    canaries = secrets.get("canaries", [])
     rows = [
         (
             "Bad input (hypothesis)",
-            f"{bad.get('total', 0):,} generated argument sets over {bad.get('modes', 0)} protocol modes "
-            f"({bad.get('answers', {}).get('valid', 0):,} valid)",
-            "every answer a tool result conforming to the outputSchema; invalid sets sent no request, valid sets "
-            "exactly one",
+            f"{bad.get('total', 0):,} argument sets, generated and remembered, for {len(bad.get('tools', {}))} "
+            f"tools over {bad.get('modes', 0)} protocol modes ({valid:,} valid)",
+            "every answer a tool result conforming to that tool's outputSchema; invalid sets sent no request; "
+            "valid sets sent exactly the requests the contract names, ids as given (trimmed), validly signed",
             held(outcomes, "test_bad_input.py"),
         ),
         (
             "Persistent faults",
-            f"{len(faults)} fault kinds, each on every attempt",
-            "bounded attempts, inside the deadline, structured error with the right retryable, next call served",
+            f"{len(faults)} fault kinds, each on every attempt, against {len(targets)} targets: all "
+            f"{len(tools)} tools, and the lookup and the action of those that look ids up",
+            "bounded attempts at each request, inside the deadline, structured error with the right retryable, "
+            "next call served",
             held(outcomes, "test_faults.py::test_persistent_fault"),
         ),
         (
             "Transient faults",
-            f"{len(transient)} faults that happen once",
+            f"{len(transient)} faults that happen once, against the same {len(targets)} targets",
             "absorbed by a retry (or waited out): the call succeeds",
             held(outcomes, "test_faults.py::test_transient"),
         ),
@@ -73,21 +102,22 @@ def summary(data: dict[str, Any]) -> list[str]:
         ),
         (
             "Concurrency",
-            f"{concurrency.get('calls', 0)} concurrent calls over HTTP with faults mixed in",
-            "every call answered with a schema-conforming result",
+            f"{concurrency.get('calls', 0)} concurrent calls of {len(concurrency.get('tools', {}))} tools over "
+            f"HTTP, signed with {concurrency.get('signing', '?')}, with faults mixed in",
+            "every call answered with a result conforming to its tool's outputSchema",
             held(outcomes, "test_concurrency.py"),
         ),
         (
             "Soak",
-            f"{soak.get('calls', 0):,} calls over HTTP to a server process",
+            f"{soak.get('calls', 0):,} calls of {len(soak.get('tools', {}))} tools over HTTP to a server process",
             f"RSS growth {soak.get('rss_growth_mib', '?')} MiB; every call audited",
             held(outcomes, "test_soak.py"),
         ),
         (
             "Secrets",
-            f"{secrets.get('canaries', 0)} canaries: the AccessKey secret the server signs with in every suite, "
-            f"the client token in every HTTP one; {secrets.get('texts', 0):,} texts checked "
-            f"({secrets.get('characters', 0):,} characters)",
+            f"{len(canaries)} canaries ({', '.join(canaries)}) in every suite; every tool signing with a "
+            f"long-term AccessKey and with STS, in process and in a server process at DEBUG; "
+            f"{secrets.get('texts', 0):,} texts checked ({secrets.get('characters', 0):,} characters)",
             "never in a tool result, a log record (with its arguments) at DEBUG, the server process's log or "
             "its audit lines",
             "held" if outcomes and all(o == "passed" for o in outcomes.values()) else "see failures",
@@ -96,43 +126,108 @@ def summary(data: dict[str, Any]) -> list[str]:
     return table(("suite", "what was tried", "what must hold", "last run"), rows)
 
 
+def bad_input_tables(data: dict[str, Any]) -> list[str]:
+    bad = data.get("bad_input")
+    if not bad:
+        return []
+    rows = []
+    for tool, tried in bad["tools"].items():
+        answers: dict[str, int] = tried["answers"]
+        refused = {key.split(": ", 1)[1]: n for key, n in answers.items() if key.startswith("invalid")}
+        served = {key.split(": ", 1)[1]: n for key, n in answers.items() if key.startswith("valid")}
+        rows.append((f"`{tool}`", f"{tried['sets']:,}", counts(refused), counts(served), counts(tried["requests"])))
+    return [
+        "## Bad input",
+        "",
+        f"{bad['examples_per_mode']:,} generated argument sets per protocol mode, spread over the tools, plus "
+        f"{bad['remembered_per_tool']} remembered ones for every tool (earlier crashes, the edges of each kind of "
+        "argument, one agent of each call layout of the fake CCC).",
+        "",
+        *table(
+            ("tool", "argument sets", "refused, no request", "valid: answers", "requests sent"),
+            rows,
+        ),
+        "",
+    ]
+
+
+def _attempts_by_tool(targets: dict[str, dict[str, Any]], tools: list[str], expected: str) -> list[str]:
+    """One cell per tool: the attempts at the faulted request of each of its targets, joined by " · "; a
+    target that answered other than `expected` says what it answered."""
+    cells = []
+    for tool in tools:
+        parts = []
+        for target in in_order(targets).values():
+            if target["tool"] != tool:
+                continue
+            note = "" if target["answer"] == expected else f" → `{target['answer']}`"
+            parts.append(f"{target['attempts']}{note}")
+        cells.append(" · ".join(parts))
+    return cells
+
+
 def fault_tables(data: dict[str, Any]) -> list[str]:
+    targets = _targets(data)
+    tools = tools_of(targets)
     lines = [
         "## Faults",
         "",
-        "Injected by the simulator on every attempt, against a server with a 2 s deadline and at most 3 "
-        "attempts. The server itself retries throttling, 5xx answers and transport failures; an unreadable "
-        "answer with status 200 is not retried (CCC probably applied the action) but is reported retryable, "
-        "because unmuting is idempotent and the model may repeat it.",
+        "Injected by the simulator on every attempt at one request of each target, against a server with a 2 s "
+        "deadline and at most 3 attempts. Each target runs against its own simulator; the attempts are counted "
+        "there, per action. The server itself retries throttling, 5xx answers and transport failures; an "
+        "unreadable answer with status 200 is not retried (CCC probably applied the action) but is reported "
+        "retryable, because repeating the call never doubles an action.",
+        "",
+        "The targets: " + "; ".join(f"`{name}`" for name in targets) + ". A cell lists the attempts at the "
+        "faulted request of each target of that tool, in that order: for `mute_call`, `hold_call` and "
+        "`retrieve_call`, ids given · fault on the lookup (PollUserStatus) · fault on the action, after a clean "
+        "lookup.",
         "",
     ]
     lines += table(
-        ("fault", "answer", "retryable", "attempts", "seconds", "next call"),
+        ("fault", "answer", "retryable", *(f"`{tool}`" for tool in tools), "slowest s", "next call"),
         (
             (
                 name,
                 f"`{f['code']}`",
                 "yes" if f["retryable"] else "no",
-                f["attempts"],
-                f["seconds"],
+                *_attempts_by_tool(f["targets"], tools, f["code"]),
+                max(target["seconds"] for target in f["targets"].values()),
                 "OK" if f["next_call_ok"] else "failed",
             )
             for name, f in sorted(data.get("faults", {}).items())
         ),
     )
-    lines += ["", "Injected once; a retry absorbs it:", ""]
+    transient = data.get("transient", {})
+    lines += ["", "Injected once; a retry absorbs it (attempts at the faulted request):", ""]
     lines += table(
-        ("fault", "attempts", "seconds"),
-        ((name, f["attempts"], f["seconds"]) for name, f in sorted(data.get("transient", {}).items())),
+        ("fault", *(f"`{tool}`" for tool in tools), "slowest s"),
+        (
+            (name, *_attempts_by_tool(f["targets"], tools, "OK"), max(t["seconds"] for t in f["targets"].values()))
+            for name, f in sorted(transient.items())
+        ),
     )
+    lost = sorted(
+        {
+            f"{target['answer']}"
+            for f in transient.values()
+            for target in f["targets"].values()
+            if target.get("answer", "OK") != "OK"
+        }
+    )
+    if lost:
+        lines += [
+            "",
+            f"Not absorbed (→ {', '.join(f'`{code}`' for code in lost)}): RetrieveCall is the one action CCC "
+            "refuses to repeat. When CCC applied it but the answer was lost, the server's retry is refused, so "
+            "the tool reports a failure although the party is off hold (the test checks that it is).",
+        ]
     return lines
 
 
 def load_tables(data: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     if concurrency := data.get("concurrency"):
-        outcomes = ", ".join(f"{code} {n}" for code, n in sorted(concurrency["outcomes"].items()))
-        injected = ", ".join(f"{code} {n}" for code, n in sorted(concurrency["faults_injected"].items()))
         lines += [
             "## Concurrency",
             "",
@@ -142,14 +237,21 @@ def load_tables(data: dict[str, Any]) -> list[str]:
                     (
                         concurrency["calls"],
                         concurrency["concurrent"],
-                        outcomes,
-                        injected,
+                        counts(concurrency["outcomes"]),
+                        counts(concurrency["faults_injected"]),
                         concurrency["p50_ms"],
                         concurrency["p99_ms"],
                         concurrency["max_ms"],
                     )
                 ],
             ),
+            "",
+            *table(
+                ("tool", "answers"),
+                ((f"`{tool}`", counts(answers)) for tool, answers in concurrency.get("tools", {}).items()),
+            ),
+            "",
+            f"Requests that reached the simulator, by action: {counts(concurrency.get('upstream_requests', {}))}.",
             "",
         ]
     if soak := data.get("soak"):
@@ -191,9 +293,53 @@ def load_tables(data: dict[str, Any]) -> list[str]:
             "",
             f"Growth is measured after {soak['warm_up_calls']:,} warm-up calls; the suite fails it above 16 MiB.",
             "",
+            *table(("tool", "answers"), ((f"`{tool}`", counts(a)) for tool, a in soak.get("tools", {}).items())),
+            "",
         ]
-    if bad := data.get("bad_input"):
-        lines += ["## Bad input", "", *table(("answer", "count"), sorted(bad["answers"].items())), ""]
+    return lines
+
+
+def secret_tables(data: dict[str, Any]) -> list[str]:
+    secrets = data.get("secrets", {})
+    tools: dict[str, dict[str, Any]] = secrets.get("tools", {})
+    process: dict[str, dict[str, Any]] = secrets.get("process", {})
+    if not tools and not process:
+        return []
+    signings = list(dict.fromkeys(signing for checked in tools.values() for signing in checked))
+    described = {"access-key": "a long-term AccessKey", "sts": "an STS credential (secret and security token)"}
+
+    def cell(checked: dict[str, Any] | None) -> str:
+        if not checked:
+            return "not run"
+        return f"{', '.join(f'`{a}`' for a in checked['answers'])}; {checked['audit_lines']} audit lines"
+
+    lines = [
+        "## Secrets",
+        "",
+        "Each tool over HTTP, signing with each credential: a call retried once after a 503 (a second "
+        "signature), one CCC refuses, one with an argument the tool does not take. Its results, its audit lines "
+        "and every log record at DEBUG were checked for every canary.",
+        "",
+        *table(
+            ("tool", *(f"signing with {described.get(signing, signing)}" for signing in signings)),
+            ((f"`{tool}`", *(cell(checked.get(s)) for s in signings)) for tool, checked in tools.items()),
+        ),
+        "",
+    ]
+    if process:
+        lines += [
+            "The same calls, every tool, to a `ccc-mcp serve --transport http` process logging at DEBUG, plus "
+            "a call with a wrong bearer token; then its whole log and audit file:",
+            "",
+            *table(
+                ("signing with", "calls", "log lines", "log characters", "audit lines"),
+                (
+                    (described.get(s, s), p["calls"], p["log_lines"], f"{p['log_characters']:,}", p["audit_lines"])
+                    for s, p in process.items()
+                ),
+            ),
+            "",
+        ]
     return lines
 
 
@@ -222,6 +368,8 @@ def render(data: dict[str, Any]) -> str:
         *fault_tables(data),
         "",
         *load_tables(data),
+        *secret_tables(data),
+        *bad_input_tables(data),
         "## Every test of the last run",
         "",
         *table(("test", "outcome"), sorted(outcomes.items())),
@@ -249,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{options.input} not found: run `pytest -m reliability` first", file=sys.stderr)
         return 1
     data = json.loads(options.input.read_text())
-    missing = [key for key in ("bad_input", "faults", "concurrency", "soak") if key not in data]
+    missing = [key for key in ("bad_input", "faults", "transient", "concurrency", "soak") if key not in data]
     if missing:
         print(f"warning: the last run has no {', '.join(missing)} figures (a partial run?)", file=sys.stderr)
     if options.input.resolve() != DOC_DATA.resolve():

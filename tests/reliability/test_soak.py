@@ -1,23 +1,50 @@
-"""Soak: 20,000 calls over HTTP to a real `ccc-mcp serve --transport http` process; its memory must stay
-flat, and nothing it writes (log, audit) may contain a secret."""
+"""Soak: 20,000 calls of every tool over HTTP to a real `ccc-mcp serve --transport http` process; its memory
+must stay flat, and nothing it writes (log, audit) may contain a secret.
+
+The mix repeats list, look, unmute, mute, hold and retrieve. Hold and retrieve name their call and channel
+(one request each) and alternate on one call, so a retrieve finds the party on hold or, when the calls
+interleave otherwise, is refused (InvalidOperation.ChannelState): both paths run for the whole soak. Mute
+leaves the call to the server to find (PollUserStatus, then MuteCall).
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ccc_mcp.simulator import Simulator
-from tests.e2e.conftest import free_port, server_environment, wait_until_healthy
-from tests.reliability.conftest import ARGS, CANARY_SECRET, CANARY_TOKEN, assert_no_canary
-from tests.reliability.load import percentile, run_load
+from tests.e2e.conftest import free_port, server_environment
+from tests.reliability.conftest import (
+    ARGS,
+    CANARY_SECRET,
+    CANARY_TOKEN,
+    INSTANCE,
+    WANG,
+    assert_no_canary,
+    customer_channel,
+    start_server,
+    suite_setting,
+)
+from tests.reliability.load import ToolCall, cycle, percentile, run_load
 
-SOAK_CALLS = int(os.environ.get("CCC_SOAK_CALLS", "20000"))
+SOAK_CALLS = int(suite_setting("CCC_SOAK_CALLS", "20000"))
 WARM_UP_CALLS = 2000
 CONCURRENCY = 16
 MAX_GROWTH_MIB = 16.0
+WANG_CALL = {
+    "instance_id": INSTANCE,
+    "user_id": WANG,
+    "job_id": "job-demo-3",
+    "channel_id": customer_channel("job-demo-3"),
+}
+MIX: list[ToolCall] = [
+    ("list_agents", {"instance_id": INSTANCE, "states": ["TALKING"], "page_size": 5}),
+    ("get_agent_status", ARGS),
+    ("unmute_call", ARGS),
+    ("mute_call", ARGS),
+    ("hold_call", WANG_CALL),
+    ("retrieve_call", WANG_CALL),
+]
 
 
 def rss_mib(pid: int) -> float:
@@ -25,18 +52,6 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS")
-
-
-def start_server(port: int, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
-    """`ccc-mcp serve --transport http` as its own process, stderr (its log) to `log`, healthy when returned."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ccc_mcp", "serve", "--transport", "http", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    wait_until_healthy(f"http://127.0.0.1:{port}", process)
-    return process
 
 
 async def test_soak_memory_stays_flat(simulator: Simulator, tmp_path: Path, figures: dict[str, Any]) -> None:
@@ -55,9 +70,9 @@ async def test_soak_memory_stays_flat(simulator: Simulator, tmp_path: Path, figu
         process = start_server(port, env, log)
         try:
             idle = rss_mib(process.pid)
-            warm = await run_load(url, WARM_UP_CALLS, CONCURRENCY, ARGS, token=CANARY_TOKEN, keep_answers=False)
+            warm = await run_load(url, WARM_UP_CALLS, CONCURRENCY, cycle(MIX), CANARY_TOKEN, keep_answers=False)
             start = rss_mib(process.pid)
-            soak = await run_load(url, SOAK_CALLS, CONCURRENCY, ARGS, token=CANARY_TOKEN, keep_answers=False)
+            soak = await run_load(url, SOAK_CALLS, CONCURRENCY, cycle(MIX), CANARY_TOKEN, keep_answers=False)
             end = rss_mib(process.pid)
             assert process.poll() is None, "the server is still up"
         finally:
@@ -67,6 +82,11 @@ async def test_soak_memory_stays_flat(simulator: Simulator, tmp_path: Path, figu
     assert warm.http_errors == [], warm.http_errors[:3]
     assert soak.http_errors == [], soak.http_errors[:3]
     assert len(soak.latencies) == SOAK_CALLS
+    by_tool = soak.by_tool()
+    assert set(by_tool) == {tool for tool, _ in MIX}
+    for tool, outcomes in by_tool.items():
+        allowed = {"OK", "InvalidOperation.ChannelState"} if tool == "retrieve_call" else {"OK"}
+        assert set(outcomes) <= allowed, f"{tool}: {outcomes}"
     growth = end - start
     assert growth <= MAX_GROWTH_MIB, f"RSS grew {growth:.1f} MiB over {SOAK_CALLS} calls (a leak)"
     audit_lines = audit_path.read_text().splitlines()
@@ -86,4 +106,5 @@ async def test_soak_memory_stays_flat(simulator: Simulator, tmp_path: Path, figu
         "rss_end_mib": round(end, 1),
         "rss_growth_mib": round(growth, 2),
         "audit_lines": len(audit_lines),
+        "tools": by_tool,
     }
