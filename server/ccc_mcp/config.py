@@ -83,10 +83,14 @@ class Settings(BaseSettings):
         15.0,
         gt=0,
         validation_alias="CCC_DEADLINE",
-        description="Overall seconds for one tool call, retries and back-off included.",
+        description="Overall seconds for one tool call, all its CCC requests, retries and back-off included.",
     )
     max_attempts: int = Field(
-        3, ge=1, le=10, validation_alias="CCC_MAX_ATTEMPTS", description="Attempts per call (1 = no retry)."
+        3,
+        ge=1,
+        le=10,
+        validation_alias="CCC_MAX_ATTEMPTS",
+        description="Attempts per CCC request (1 = no retry); a tool that looks ids up first makes two requests.",
     )
 
     # --- HTTP transport -------------------------------------------------------------------------------

@@ -405,3 +405,20 @@ async def test_aiohttp_transport_reads_a_real_answer() -> None:
         result = await call(CccClient(endpoint=endpoint, credentials=StaticCredentials(TEST_KEY)))
     assert result.ok
     assert result.request_id == "EEEE671A-3E24-4A04-81E6-6C4F5B39DF75"
+
+
+async def test_requests_of_one_tool_call_share_its_deadline(fake_ccc: FakeCcc) -> None:
+    """A tool that looks ids up first makes two requests: the second gets only what the first left of the
+    one deadline, counted from `started`, not a fresh deadline of its own."""
+    clock = FakeClock()
+    client = make(fake_ccc, attempts=3, deadline=2.0, clock=clock)
+    fake_ccc.answer(takes(clock, 1.5, httpx.Response(200, json=SAMPLE_RESPONSE)))
+    started = client.now()
+    first = await client.call("PollUserStatus", {"InstanceId": "ccc-test"}, started=started)
+    clock.now += 1.0  # the second request starts 2.5 s into a 2 s budget
+    second = await client.call("HoldCall", {"InstanceId": "ccc-test"}, started=started)
+    assert first.ok
+    assert second.error is not None
+    assert second.error.code == "Network.Timeout"
+    assert second.attempts == 1
+    assert len(fake_ccc.seen) == 1, "with no time left, the second request is not sent at all"

@@ -136,6 +136,10 @@ class CccClient:
             )
         return self._http
 
+    def now(self) -> float:
+        """The client's monotonic clock: where a caller's shared deadline (`call(started=...)`) starts."""
+        return self._clock()
+
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
@@ -148,16 +152,19 @@ class CccClient:
         *,
         form: Mapping[str, str | None] | None = None,
         version: str = API_VERSION,
+        started: float | None = None,
     ) -> ApiResult:
         """Run one action to completion: a success, or the last attempt's structured error.
 
         `params` travel in the query; `form` (only ListRealtimeAgentStates has one) in a form-encoded body
         whose content type and SHA-256 are signed. Unset (None) values are left off the wire, as the SDK does.
+        The deadline counts from `started` (on `now()`'s clock; default: now), so that several requests made
+        for one tool call share one deadline.
         """
         query = {name: value for name, value in params.items() if value is not None}
         fields = {name: value for name, value in (form or {}).items() if value is not None}
         body = signing.form_body(fields) if fields else b""
-        started = self._clock()
+        started = self._clock() if started is None else started
         policy = self.retry
         # Imported here, not at start-up: the first call pays ~10 ms once, server start never does.
         from tenacity import AsyncRetrying, retry_if_result
@@ -192,6 +199,8 @@ class CccClient:
         self, action: str, version: str, query: dict[str, str], body: bytes, started: float
     ) -> ApiResult:
         remaining = self.retry.deadline - (self._clock() - started)
+        if remaining <= 0:  # an earlier request of the same tool call used the whole deadline
+            return _failure(action, "Network.Timeout", "The call's deadline passed before this request was sent.")
         try:
             key = await self.credentials.get_key()
         except CredentialsMissingError as exc:

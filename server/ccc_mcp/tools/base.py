@@ -69,12 +69,15 @@ class ToolCall(Generic[ArgsT]):
     client: CccClient
     guide: Guide
     facts: CallFacts
+    started: float  # on the client's clock: every request of this tool call shares one deadline from here
 
     async def ccc(
         self, action: str, params: Mapping[str, str | None], form: Mapping[str, str | None] | None = None
     ) -> ApiResult:
-        """Run a CCC action on this call's instance, counting its attempts for the log and the audit."""
-        outcome = await self.client.call(action, {"InstanceId": self.instance_id, **params}, form=form)
+        """Run a CCC action on this call's instance, counting its attempts for the log and the audit. A tool
+        that looks ids up first makes two requests; both fit in the one deadline of the tool call."""
+        query = {"InstanceId": self.instance_id, **params}
+        outcome = await self.client.call(action, query, form=form, started=self.started)
         self.facts.attempts += outcome.attempts
         self.facts.actions.append(action)
         return outcome
@@ -127,6 +130,7 @@ async def _run(
 ) -> tuple[ToolResult, CallFacts]:
     """Validate, apply policy and rights, run the tool. Nothing is sent to CCC unless all of them pass."""
     settings = app.settings
+    started = app.client.now()
     args = validate_arguments(spec.arguments_for(settings), raw)
     if isinstance(args, ErrorInfo):
         return spec.result(ok=False, error=args), CallFacts()
@@ -145,7 +149,7 @@ async def _run(
     refused = refusal(caller, spec.access, user, settings)
     if refused is not None:
         return spec.result(ok=False, error=refused), facts
-    call = ToolCall(args, instance, user, settings, app.client, guide, facts)
+    call = ToolCall(args, instance, user, settings, app.client, guide, facts, started)
     return await spec.run(call), facts
 
 
