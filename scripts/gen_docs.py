@@ -7,11 +7,11 @@
 - docs/configuration.md: the settings model (`ccc_mcp.config.Settings`: env var, default, description) and
   the command-line parsers (`ccc_mcp.cli.build_parser`: which flags exist);
 - docs/tools.md: the published tool definition, i.e. the schema snapshots `tests/snapshots/tools/*.json` (which
-  `tests/tool/test_schema_snapshot.py` keeps equal to what the server publishes);
+  `tests/tools/test_schema_snapshot.py` keeps equal to what the server publishes);
 - docs/troubleshooting.md: the credential chain, the endpoint rules (`ccc_mcp.api.client`) and the error
   catalogue (`ccc_mcp.api.errors.CATALOGUE`).
 
-`tests/unit/test_docs.py` runs the check, so a change to any of those fails the suite until this is re-run.
+`tests/repository/test_docs.py` runs the check, so a change to any of those fails the suite until this is re-run.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
 
 def configuration() -> str:
     from ccc_mcp.cli import build_parser
-    from ccc_mcp.config import Settings
+    from ccc_mcp.config.settings import Settings
 
     with clean_environment():
         parser = build_parser()
@@ -260,7 +260,7 @@ def troubleshooting() -> str:
     from ccc_mcp.api import client
     from ccc_mcp.api.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN
     from ccc_mcp.api.errors import _API_PAGE, _GATEWAY, _LOCAL
-    from ccc_mcp.config import Settings
+    from ccc_mcp.config.settings import Settings
 
     region = Settings.model_fields["region"].default
     central = sorted(client._CENTRAL_ENDPOINT_REGIONS)
@@ -274,7 +274,7 @@ def troubleshooting() -> str:
             key_id=ENV_ACCESS_KEY_ID,
             secret=ENV_ACCESS_KEY_SECRET,
             token=ENV_SECURITY_TOKEN,
-            startup_line=f"INFO ccc_mcp.serve: CCC endpoint {client.endpoint_for(region)} (region {region}); "
+            startup_line=f"INFO ccc_mcp.commands.serve: CCC endpoint {client.endpoint_for(region)} (region {region}); "
             f"credentials: environment ({ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET})",
         ),
         "\n## Region and endpoint\n\n",

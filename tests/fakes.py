@@ -19,8 +19,8 @@ from mcp import Client
 from ccc_mcp.api import signing
 from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.api.signing import SigningKey
-from ccc_mcp.app import build_server
-from ccc_mcp.config import load_settings
+from ccc_mcp.config.settings import load_settings
+from ccc_mcp.mcpserver.assembly import build_server
 
 CANARY_SECRET = "canary-SECRET-5f2d9c"  # must never appear in any result or log line
 TEST_KEY = SigningKey("test-access-key-id", CANARY_SECRET)

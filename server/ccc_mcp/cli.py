@@ -20,29 +20,15 @@ _ENVIRONMENT_ONLY = frozenset({"auth_token"})
 
 def _serve_fields() -> list[str]:
     """Every setting that `serve` takes as a flag, in the settings model's order."""
-    from ccc_mcp.config import Settings
+    from ccc_mcp.config.settings import Settings
 
     return [name for name in Settings.model_fields if name not in _ENVIRONMENT_ONLY]
 
 
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
-    from ccc_mcp.config import Settings
+    from ccc_mcp.config.settings import Settings, settings_options
 
-    for name in _serve_fields():
-        field = Settings.model_fields[name]
-        env = field.validation_alias
-        default = field.default if not isinstance(field.default, frozenset) else None
-        flag = f"--{name.replace('_', '-')}"
-        shown = default if default is not None else "none"
-        if field.annotation is bool:  # an on/off setting is a switch, not a flag that takes a value
-            parser.add_argument(
-                flag, dest=name, default=None, action="store_const", const=True,
-                help=f"{field.description} Env {env}=true; default off.",
-            )  # fmt: skip
-            continue
-        parser.add_argument(
-            flag, dest=name, default=None, metavar=name.upper(), help=f"{field.description} Env {env}; default {shown}."
-        )
+    settings_options(parser, Settings, skip=_ENVIRONMENT_ONLY)
 
 
 def _serve_parser(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="Serve MCP over stdio (default) or Streamable HTTP.")
     _serve_parser(serve)
     simulator = commands.add_parser("simulator", help="Run the CCC simulator alone, as an HTTP service.")
-    from ccc_mcp.simulator import add_simulator_arguments
+    from ccc_mcp.commands.simulator import add_simulator_arguments
 
     add_simulator_arguments(simulator)
     demo = commands.add_parser("demo", help="Show the server at work against the embedded simulator.")
@@ -89,11 +75,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Bare `ccc-mcp`: serve with every option at its default (environment still applies).
         args = parser.parse_args(["serve"])
     if command == "simulator":
-        from ccc_mcp.simulator import run_simulator
+        from ccc_mcp.commands.simulator import run_simulator
 
         sys.exit(run_simulator(args))
     if command == "demo":
-        from ccc_mcp.demo import run_demo
+        from ccc_mcp.commands.demo import run_demo
 
         sys.exit(run_demo(args.log_level))
     sys.exit(_serve(args))
@@ -102,8 +88,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from ccc_mcp.config import load_settings
-    from ccc_mcp.logging_setup import configure_logging
+    from ccc_mcp.config.logs import configure_logging
+    from ccc_mcp.config.settings import load_settings
 
     overrides: dict[str, Any] = {name: getattr(args, name) for name in _serve_fields()}
     try:
@@ -114,6 +100,6 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"ccc-mcp: invalid setting {where}: {error['msg']}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    from ccc_mcp.serve import serve
+    from ccc_mcp.commands.serve import serve
 
     return serve(settings, transport=args.transport, host=args.host, port=args.port, simulator=args.simulator)

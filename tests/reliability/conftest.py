@@ -35,12 +35,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.api.signing import SigningKey
-from ccc_mcp.app import build_server
-from ccc_mcp.asgi import bind_socket, serving
-from ccc_mcp.config import load_settings
-from ccc_mcp.http.app import build_http_app
+from ccc_mcp.config.settings import load_settings
+from ccc_mcp.mcpserver.assembly import build_server
+from ccc_mcp.net.asgi import bind_socket, hosted
 from ccc_mcp.simulator import Scenario, Simulator, default_scenario
 from ccc_mcp.simulator.scenario import AgentSpec, CallSpec, ChannelSpec, CredentialSpec
+from ccc_mcp.transports.streamable_http import build_http_app
 from tests.e2e.conftest import wait_until_healthy
 
 CANARY_SECRET = "canary-SECRET-reliability-8c41e"
@@ -198,7 +198,7 @@ async def running_upstream(scenario: Scenario | None = None, seed: int = 7) -> A
     """A simulator of `scenario` (default: the canary scenario) on a loopback port, behind a `WireTap`."""
     sim = Simulator(scenario or canary_scenario(), seed=seed)
     tap = WireTap(sim.app)
-    async with serving(tap, bind_socket("127.0.0.1", 0), name="ccc-simulator") as (host, port):
+    async with hosted(tap, bind_socket("127.0.0.1", 0), name="ccc-simulator") as (host, port):
         sim.host, sim.port = host, port
         yield sim, tap
 
@@ -257,7 +257,7 @@ async def http_server(sim: Simulator, signing: Signing = "access-key", **overrid
     """The HTTP app on a loopback port → `sim`; yields the MCP URL. Clients must present CANARY_TOKEN."""
     values = {"endpoint": sim.endpoint, **FAST, "rate_limit": 0, "auth_token": CANARY_TOKEN, **overrides}
     app = build_http_app(load_settings(**values), canary_credentials(sim, signing))
-    async with serving(app, bind_socket("127.0.0.1", 0), lifespan="on", name="reliability") as (host, port):
+    async with hosted(app, bind_socket("127.0.0.1", 0), lifespan="on", name="reliability") as (host, port):
         yield f"http://{host}:{port}/mcp"
 
 

@@ -39,8 +39,8 @@ from mcp import Client
 
 from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.api.signing import SigningKey
-from ccc_mcp.app import build_server
-from ccc_mcp.config import load_settings
+from ccc_mcp.config.settings import load_settings
+from ccc_mcp.mcpserver.assembly import build_server
 from tests.fakes import FAKE_ENDPOINT, SAMPLE_RESPONSE, FakeCcc, SeenRequest
 from tests.reliability.conftest import CANARY_SECRET, assert_no_canary, suite_setting
 

@@ -9,9 +9,9 @@ import pytest
 
 from ccc_mcp.api.signing import SigningKey, format_date, signed_request_headers
 from ccc_mcp.simulator.auth import NonceMemory, SignedRequest, Verifier
-from ccc_mcp.simulator.errors import GatewayError
 from ccc_mcp.simulator.scenario import build_state, default_scenario
 from ccc_mcp.simulator.state import Credential, SimulatorState
+from ccc_mcp.simulator.wire_errors import GatewayError
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 QUERY = {"InstanceId": "ccc-demo"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ccc_mcp.simulator.directory import Page, realtime_call_type, realtime_state
-from ccc_mcp.simulator.errors import CccError
 from ccc_mcp.simulator.params import boolean, bounded_int, json_list
+from ccc_mcp.simulator.wire_errors import CccError
 
 
 @pytest.mark.parametrize(

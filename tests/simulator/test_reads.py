@@ -12,9 +12,9 @@ import pytest
 
 from ccc_mcp.simulator.actions import ACTIONS
 from ccc_mcp.simulator.clock import FixedClock
-from ccc_mcp.simulator.errors import CccError
 from ccc_mcp.simulator.scenario import build_state, default_scenario, parse_scenario
 from ccc_mcp.simulator.state import Credential, SimulatorState
+from ccc_mcp.simulator.wire_errors import CccError
 
 from .cast import (
     AGENT,

@@ -18,16 +18,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ccc_mcp.commands.simulator import add_simulator_arguments, banner, run_simulator
 from ccc_mcp.simulator import (
     FixedClock,
     ScenarioError,
     Simulator,
-    add_simulator_arguments,
-    run_simulator,
     running_simulator,
     simulator_in_thread,
 )
-from ccc_mcp.simulator.cli import banner
 
 from .helpers import Remote, call
 
@@ -142,7 +140,7 @@ class StderrReader:
 def test_the_service_prints_a_banner_logs_requests_and_stops_on_sigterm() -> None:
     script = (
         "import argparse, sys\n"
-        "from ccc_mcp.simulator import add_simulator_arguments, run_simulator\n"
+        "from ccc_mcp.commands.simulator import add_simulator_arguments, run_simulator\n"
         "p = argparse.ArgumentParser(); add_simulator_arguments(p)\n"
         "sys.exit(run_simulator(p.parse_args(sys.argv[1:])))\n"
     )
@@ -188,7 +186,7 @@ def test_the_service_prints_a_banner_logs_requests_and_stops_on_sigterm() -> Non
 def test_importing_the_package_does_not_load_the_server_stack() -> None:
     code = (
         "import sys, ccc_mcp, ccc_mcp.simulator\n"
-        "from ccc_mcp.simulator import add_simulator_arguments\n"
+        "from ccc_mcp.commands.simulator import add_simulator_arguments\n"
         "loaded = [m for m in ('uvicorn', 'starlette', 'pydantic') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
     )

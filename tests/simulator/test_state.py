@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from ccc_mcp.simulator.errors import CccError
 from ccc_mcp.simulator.scenario import build_state, default_scenario
 from ccc_mcp.simulator.state import MUTED, Credential, SimulatorState
+from ccc_mcp.simulator.wire_errors import CccError
 
 AGENT = "agent@ccc-demo"
 AGENT_CHANNEL = "ch:user:13900000001->8001:1700000000000:job-demo-1"

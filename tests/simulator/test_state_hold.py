@@ -13,9 +13,9 @@ import pytest
 
 from ccc_mcp.simulator.clock import FixedClock
 from ccc_mcp.simulator.contexts import channel_flags_text
-from ccc_mcp.simulator.errors import CccError
 from ccc_mcp.simulator.scenario import build_state, default_scenario
 from ccc_mcp.simulator.state import HOLD, MUTED, Channel, Credential, SimulatorState
+from ccc_mcp.simulator.wire_errors import CccError
 
 from .cast import (
     AGENT,

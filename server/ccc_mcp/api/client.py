@@ -6,13 +6,12 @@ nonced and signed afresh (the gateway rejects a replayed nonce), retries are bou
 `x-acs-retry-after`, and all of it happens inside one overall deadline.
 
 The HTTP stack is httpx on aiohttp's engine (`httpx-aiohttp`): httpx's default transport stalls under
-concurrency (encode/httpx#3215), see DESIGN §1. Both are imported on first use, not at start-up.
+concurrency (encode/httpx#3215), see docs/architecture.md §4. Both are imported on first use, not at start-up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -27,6 +26,7 @@ from ccc_mcp.api import signing
 from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import ApiEnvelope, ErrorInfo
+from ccc_mcp.net.json_body import json_object
 
 if TYPE_CHECKING:
     import httpx
@@ -291,15 +291,6 @@ def _parse(action: str, status: int, headers: Mapping[str, str], body: bytes) ->
         error=error,
         retry_after=retry_after,
     )
-
-
-def json_object(body: bytes) -> dict[str, Any] | None:
-    """`body` decoded as a JSON object; None for anything else (not JSON, too deeply nested, not an object)."""
-    try:
-        decoded = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    return decoded if isinstance(decoded, dict) else None
 
 
 def _envelope(body: bytes) -> ApiEnvelope | None:

@@ -16,7 +16,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ccc_mcp.simulator.cli import add_simulator_arguments, run_simulator
     from ccc_mcp.simulator.clock import Clock, FixedClock, wall_clock
     from ccc_mcp.simulator.faults import FaultError, FaultInjector, FaultRule, load_faults
     from ccc_mcp.simulator.runner import Simulator, running_simulator, simulator_in_thread
@@ -27,8 +26,6 @@ _EXPORTS = {
     "Simulator": "runner",
     "running_simulator": "runner",
     "simulator_in_thread": "runner",
-    "add_simulator_arguments": "cli",
-    "run_simulator": "cli",
     "Scenario": "scenario",
     "ScenarioError": "scenario",
     "default_scenario": "scenario",
@@ -53,11 +50,9 @@ __all__ = [
     "ScenarioError",
     "Simulator",
     "SimulatorState",
-    "add_simulator_arguments",
     "default_scenario",
     "load_faults",
     "load_scenario",
-    "run_simulator",
     "running_simulator",
     "simulator_in_thread",
     "wall_clock",

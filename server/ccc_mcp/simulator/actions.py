@@ -24,7 +24,6 @@ from ccc_mcp.simulator.contexts import (
     user_record,
 )
 from ccc_mcp.simulator.directory import Page, RealtimeFilter, UserFilter, folded, matching
-from ccc_mcp.simulator.errors import CccError, GatewayError
 from ccc_mcp.simulator.params import (
     Params,
     boolean,
@@ -35,6 +34,7 @@ from ccc_mcp.simulator.params import (
     required_not_null,
 )
 from ccc_mcp.simulator.state import Agent, CallTarget, Credential, Instance, SimulatorState
+from ccc_mcp.simulator.wire_errors import CccError, GatewayError
 
 API_VERSION = "2020-07-01"
 AGENT_ID_LIST_MAX = 20

@@ -37,8 +37,8 @@ from ccc_mcp.api.signing import (
     signature,
     signatures_match,
 )
-from ccc_mcp.simulator.errors import GatewayError
 from ccc_mcp.simulator.state import Credential, SimulatorState
+from ccc_mcp.simulator.wire_errors import GatewayError
 
 WINDOW_SECONDS = 15 * 60
 NONCE_CAPACITY = 50_000  # ~6 MB at most; far more than any test or demo signs in 15 minutes

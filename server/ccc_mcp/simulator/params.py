@@ -16,8 +16,8 @@ import json
 from collections.abc import Mapping
 
 from ccc_mcp.simulator.directory import Page
-from ccc_mcp.simulator.errors import CccError
 from ccc_mcp.simulator.state import is_blank, present
+from ccc_mcp.simulator.wire_errors import CccError
 
 Params = Mapping[str, str]
 

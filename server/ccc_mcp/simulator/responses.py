@@ -15,8 +15,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ccc_mcp.simulator.actions import ccc_error_envelope, gateway_error_body
-from ccc_mcp.simulator.errors import CCC_ERRORS, GATEWAY_ERRORS, CccError, GatewayError
 from ccc_mcp.simulator.faults import ErrorFault, FaultRule, MalformedFault, ThrottleFault, TrickleFault, TruncatedFault
+from ccc_mcp.simulator.wire_errors import CCC_ERRORS, GATEWAY_ERRORS, CccError, GatewayError
 
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 TRANSPORT_KEY = "ccc_sim.transport"

@@ -18,12 +18,11 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ccc_mcp.asgi import bind_socket
-from ccc_mcp.asgi import serving as serve_asgi
-from ccc_mcp.simulator.app import RequestStats, SimulatorApp
+from ccc_mcp.net.asgi import bind_socket, hosted
 from ccc_mcp.simulator.clock import Clock, wall_clock
 from ccc_mcp.simulator.faults import FaultInjector, FaultRule
 from ccc_mcp.simulator.scenario import Scenario, default_scenario, load_scenario
+from ccc_mcp.simulator.service import RequestStats, SimulatorApp
 
 ScenarioSource = Scenario | str | os.PathLike[str] | None
 FaultSource = Iterable[FaultRule | Mapping[str, Any]]
@@ -91,9 +90,11 @@ class Simulator:
 
 
 @contextlib.asynccontextmanager
-async def serving(sim: Simulator, sock: socket.socket, graceful_seconds: float = 2) -> AsyncIterator[Simulator]:
+async def hosted_simulator(
+    sim: Simulator, sock: socket.socket, graceful_seconds: float = 2
+) -> AsyncIterator[Simulator]:
     """Serve `sim` on an already bound socket in the running loop until the block exits."""
-    async with serve_asgi(sim.app, sock, graceful_seconds=graceful_seconds, name="ccc-simulator") as (host, port):
+    async with hosted(sim.app, sock, graceful_seconds=graceful_seconds, name="ccc-simulator") as (host, port):
         sim.host, sim.port = host, port
         yield sim
 
@@ -113,7 +114,7 @@ async def running_simulator(
     `clock`: see `Simulator` (default wall time)."""
     sim = Simulator(scenario, faults, admin, seed=seed, clock=clock)
     sock = bind_socket(host, port)
-    async with serving(sim, sock) as running:
+    async with hosted_simulator(sim, sock) as running:
         yield running
 
 
@@ -139,7 +140,7 @@ def simulator_in_thread(
         stop = asyncio.Event()
         control["loop"], control["stop"] = asyncio.get_running_loop(), stop
         try:
-            async with serving(sim, sock):
+            async with hosted_simulator(sim, sock):
                 ready.set()
                 await stop.wait()
         except BaseException as exc:  # reported in the caller's thread, below

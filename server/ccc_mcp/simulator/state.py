@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from ccc_mcp.simulator.clock import Clock, last_heartbeat, wall_clock
-from ccc_mcp.simulator.errors import USER_NOT_IN_INSTANCE, CccError
+from ccc_mcp.simulator.wire_errors import USER_NOT_IN_INSTANCE, CccError
 
 TALKING = "TALKING"
 OFFLINE = "OFFLINE"

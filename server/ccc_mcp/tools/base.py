@@ -14,31 +14,33 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from mcp_types import ToolAnnotations
 
 from ccc_mcp.api.client import ApiResult, CccClient
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import ErrorInfo
-from ccc_mcp.audit import AuditLog
-from ccc_mcp.caller import Caller
-from ccc_mcp.config import Settings
-from ccc_mcp.ratelimit import RateLimiter
+from ccc_mcp.config.settings import Settings
+from ccc_mcp.policy.audit import AuditLog
+from ccc_mcp.policy.identity import Caller
+from ccc_mcp.policy.ratelimit import RateLimiter
+from ccc_mcp.policy.rights import RAM, Access, refusal, target_agent
 from ccc_mcp.tools.arguments import ToolArguments, requiring_user, validate_arguments
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import ToolResult
-from ccc_mcp.tools.rights import RAM, Access, refusal, target_agent
 
-__all__ = ["AppContext", "CallFacts", "ToolCall", "ToolSpec", "run_tool"]
+__all__ = ["AppState", "CallFacts", "ToolCall", "ToolSpec", "run_tool"]
 
 log = logging.getLogger("ccc_mcp.calls")
 
 ArgsT = TypeVar("ArgsT", bound=ToolArguments)
 
 
-class AppContext(Protocol):
-    """What a tool needs from the running server (the lifespan's state)."""
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """What the tools share for the life of the process (the server's lifespan state): the settings, the one
+    pooled CCC client, the rate limiter (HTTP only) and the audit log."""
 
     settings: Settings
     client: CccClient
@@ -126,7 +128,7 @@ def instance_for(settings: Settings, requested: str | None) -> ErrorInfo | str:
 
 
 async def _run(
-    spec: ToolSpec[Any], app: AppContext, caller: Caller, raw: object, guide: Guide
+    spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide
 ) -> tuple[ToolResult, CallFacts]:
     """Validate, apply policy and rights, run the tool. Nothing is sent to CCC unless all of them pass."""
     settings = app.settings
@@ -194,7 +196,7 @@ def _log_call(spec: ToolSpec[Any], result: ToolResult, facts: CallFacts, latency
     )
 
 
-async def run_tool(spec: ToolSpec[Any], app: AppContext, caller: Caller, raw: object, guide: Guide) -> ToolResult:
+async def run_tool(spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide) -> ToolResult:
     """One tool call as the server runs it: rate limit, the call itself, guidance, the log line, the audit."""
     started = time.monotonic()
     if app.limiter is not None and not app.limiter.allow(caller.key):

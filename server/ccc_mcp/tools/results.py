@@ -7,9 +7,6 @@ field carries a description: the schema is the only documentation a model reads.
 
 from __future__ import annotations
 
-import json
-
-from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel, ConfigDict, Field
 
 from ccc_mcp.api.models import CallContext, ErrorInfo, UserContext
@@ -22,7 +19,6 @@ __all__ = [
     "ErrorInfo",
     "Resolution",
     "ToolResult",
-    "to_tool_result",
 ]
 
 _OK = "True when the tool did what was asked; false when error says why not."
@@ -122,14 +118,4 @@ class AgentListResult(ToolResult):
     page_size: int | None = Field(None, description="The most agents a page holds; null on failure.")
     next_page: int | None = Field(
         None, description="The page to ask for next to see more matches; null when this is the last page."
-    )
-
-
-def to_tool_result(result: ToolResult) -> CallToolResult:
-    """Structured content plus the same JSON as text (several hosts read only the text)."""
-    structured = result.model_dump(mode="json")
-    return CallToolResult(
-        content=[TextContent(type="text", text=json.dumps(structured, ensure_ascii=False))],
-        structured_content=structured,
-        is_error=not result.ok,
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ccc_mcp.config import Settings
+from ccc_mcp.config.settings import Settings
 
 __all__ = ["published_input_schema"]
 

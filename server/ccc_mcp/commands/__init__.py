@@ -1,0 +1,1 @@
+"""What each `ccc-mcp` command does: serve (stdio or HTTP), the demo, the simulator service."""

@@ -1,0 +1,1 @@
+"""Configuration: every setting in one model per program, and logging to stderr."""

@@ -1,1 +1,0 @@
-"""The Streamable HTTP transport: security (hosts, origins, authentication), health, and serving."""

@@ -1,0 +1,145 @@
+"""The one place that touches the MCP SDK's internals: turning `ToolSpec`s into SDK tools, and
+narrowing the published tools per HTTP request.
+
+What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgrade fails there first:
+- `mcp.server.mcpserver.tools.Tool` can be built directly with a hand-made `parameters` schema and a
+  `FuncMetadata` whose `output_schema` is published, and its `run` can be overridden: our handler receives
+  the caller's raw arguments and validates them itself, so bad input is a structured result instead of the
+  SDK's raw pydantic text;
+- `MCPServer.middleware` (provisional in mcp 2.x) sees every request with `ctx.method`, the raw
+  `ctx.params` and `ctx.request` (the Starlette request on HTTP, None on stdio), and may replace the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, CallToolResult, ListToolsResult, TextContent
+
+from ccc_mcp.config.settings import Settings
+from ccc_mcp.policy.identity import Caller, identify
+from ccc_mcp.policy.rights import allowed
+from ccc_mcp.tools.base import AppState, ToolSpec, run_tool
+from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.registry import ToolSelectionError, narrow
+from ccc_mcp.tools.results import ToolResult
+from ccc_mcp.tools.schema import published_input_schema
+
+__all__ = ["ToolNarrowing", "Toolset", "build_mcp_tool", "request_headers", "to_tool_result"]
+
+
+class _RawArgumentsTool(Tool):
+    """An SDK tool whose handler receives the caller's raw arguments (see the module docstring)."""
+
+    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
+        return await self.fn(arguments, context)
+
+
+class _NoArguments(ArgModelBase):
+    pass
+
+
+def to_tool_result(result: ToolResult) -> CallToolResult:
+    """Structured content plus the same JSON as text (several hosts read only the text)."""
+    structured = result.model_dump(mode="json")
+    return CallToolResult(
+        content=[TextContent(type="text", text=json.dumps(structured, ensure_ascii=False))],
+        structured_content=structured,
+        is_error=not result.ok,
+    )
+
+
+def request_headers(request_context: Any) -> Mapping[str, str] | None:
+    """The HTTP request's headers, or None on stdio and in memory."""
+    request = getattr(request_context, "request", None)
+    headers = getattr(request, "headers", None)
+    return cast(Mapping[str, str], headers) if headers is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Toolset:
+    """The tools a deployment publishes, and what each caller may see of them."""
+
+    specs: tuple[ToolSpec[Any], ...]
+    settings: Settings
+
+    @property
+    def published(self) -> frozenset[str]:
+        return frozenset(spec.name for spec in self.specs)
+
+    def visible(self, caller: Caller, headers: Mapping[str, str] | None) -> frozenset[str]:
+        """Published, narrowed by the request's headers (may raise ToolSelectionError), allowed by the
+        caller's scopes."""
+        access = [(spec.name, spec.access) for spec in self.specs]
+        return narrow(self.published, headers) & allowed(caller, access, self.settings)
+
+
+def build_mcp_tool(spec: ToolSpec[Any], toolset: Toolset) -> Tool:
+    """An SDK tool for `spec`. Its description and schema are rendered for this deployment; its hints
+    name only the tools the calling request can see."""
+    settings = toolset.settings
+
+    async def handle(arguments: dict[str, Any], ctx: Context) -> CallToolResult:
+        request_context = ctx.request_context
+        app = cast(AppState, request_context.lifespan_context)
+        caller = identify(request_context)
+        try:
+            enabled = toolset.visible(caller, request_headers(request_context))
+        except ToolSelectionError:
+            enabled = toolset.published  # ToolNarrowing refused the call already; this is defence in depth
+        result = await run_tool(spec, app, caller, arguments, Guide(enabled))
+        return to_tool_result(result)
+
+    output_schema = spec.result.model_json_schema(mode="serialization")
+    return _RawArgumentsTool(
+        fn=handle,
+        name=spec.name,
+        title=spec.title,
+        description=spec.describe(Guide(toolset.published)),
+        parameters=published_input_schema(spec.arguments_for(settings), settings),
+        fn_metadata=FuncMetadata(arg_model=_NoArguments, output_schema=output_schema, output_model=spec.result),
+        is_async=True,
+        annotations=spec.annotations,
+    )
+
+
+class ToolNarrowing:
+    """Server middleware: each request lists only the tools its X-MCP-Tools / X-MCP-Readonly headers leave
+    of the published set and its caller's scopes allow. A call to a tool the headers narrowed away is
+    answered as for an unknown tool; a call the scopes do not allow reaches the tool, which answers a
+    structured, audited Forbidden.Scope."""
+
+    def __init__(self, toolset: Toolset) -> None:
+        self.toolset = toolset
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.method not in ("tools/list", "tools/call"):
+            return await call_next(ctx)
+        headers = request_headers(ctx)
+        try:
+            narrowed = narrow(self.toolset.published, headers)
+            enabled = self.toolset.visible(identify(ctx), headers)
+        except ToolSelectionError as exc:  # a typo must not silently hide every tool
+            raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
+        if ctx.method == "tools/call":
+            name = (ctx.params or {}).get("name")
+            if name not in narrowed:
+                return CallToolResult(content=[TextContent(type="text", text=f"Unknown tool: {name}")], is_error=True)
+            return await call_next(ctx)
+        if enabled == self.toolset.published:
+            return await call_next(ctx)
+        result = await call_next(ctx)
+        if isinstance(result, ListToolsResult):
+            return result.model_copy(update={"tools": [tool for tool in result.tools if tool.name in enabled]})
+        if isinstance(result, dict) and isinstance(result.get("tools"), list):  # the SDK may serialise first
+            return {**result, "tools": [tool for tool in result["tools"] if tool.get("name") in enabled]}
+        raise TypeError(f"unexpected tools/list result {type(result).__name__}")  # pinned by test_adapter
+

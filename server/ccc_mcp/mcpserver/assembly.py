@@ -1,0 +1,95 @@
+"""The MCPServer: the published tools, its instructions, and the lifespan that owns the one CCC client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import MCPServer
+
+from ccc_mcp import __version__
+from ccc_mcp.api.client import CccClient, RetryPolicy, Timeouts, endpoint_for
+from ccc_mcp.api.credentials import CredentialsProvider, resolve_credentials
+from ccc_mcp.config.settings import Settings
+from ccc_mcp.mcpserver.adapter import ToolNarrowing, Toolset, build_mcp_tool
+from ccc_mcp.policy.audit import AuditLog
+from ccc_mcp.policy.ratelimit import RateLimiter
+from ccc_mcp.tools.base import AppState
+from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.registry import select_tools
+
+if TYPE_CHECKING:
+    import httpx
+
+SERVER_NAME = "ccc-mcp-server"
+
+
+def instructions(published: frozenset[str]) -> str:
+    """The server's instructions for this deployment: they name only tools it publishes."""
+    guide = Guide(published)
+    return (
+        "Controls live calls in Alibaba Cloud Contact Center (CCC). Agents are named by user id (name@instance); "
+        "a call is a job id with channels, one per party."
+        + guide.mention("list_agents", "Find an agent's user id with list_agents.")
+        + guide.mention(
+            "get_agent_status", "Look at an agent's call with get_agent_status before acting, and again to verify."
+        )
+        + " Every result has ok and request_id and, on failure, error with a code, whether retrying can help, "
+        "and a hint on what to do next."
+    )
+
+
+def make_client(
+    settings: Settings,
+    credentials: CredentialsProvider | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CccClient:
+    return CccClient(
+        endpoint=endpoint_for(settings.region, settings.endpoint),
+        credentials=credentials or resolve_credentials(),
+        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout),
+        retry=RetryPolicy(max_attempts=settings.max_attempts, deadline=settings.deadline),
+        transport=transport,
+    )
+
+
+def build_server(
+    settings: Settings,
+    *,
+    credentials: CredentialsProvider | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    rate_limited: bool = False,
+    token_verifier: TokenVerifier | None = None,
+    auth: AuthSettings | None = None,
+) -> MCPServer[AppState]:
+    """The MCP server. `credentials` and `transport` exist for the simulator mode and for tests;
+    `rate_limited`, `token_verifier` and `auth` for the HTTP transport."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        client = make_client(settings, credentials, transport)
+        limiting = rate_limited and settings.rate_limit > 0
+        limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if limiting else None
+        audit = AuditLog(settings.audit_log)
+        try:
+            yield AppState(settings=settings, client=client, limiter=limiter, audit=audit)
+        finally:
+            await client.aclose()
+            audit.close()
+
+    toolset = Toolset(select_tools(settings.tools, settings.read_only), settings)
+    return MCPServer(
+        SERVER_NAME,
+        title="Alibaba Cloud Contact Center",
+        version=__version__,
+        instructions=instructions(toolset.published),
+        tools=[build_mcp_tool(spec, toolset) for spec in toolset.specs],
+        lifespan=lifespan,
+        log_level=settings.log_level,
+        token_verifier=token_verifier,
+        auth=auth,
+        middleware=[ToolNarrowing(toolset)],
+    )

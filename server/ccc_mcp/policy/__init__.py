@@ -1,0 +1,1 @@
+"""Cross-cutting rules of every call: who is calling, their rights, rate limits, the audit log."""

@@ -1,0 +1,1 @@
+"""Streamable HTTP: the ASGI app with its security, authentication and give-up cancellation."""

@@ -1,0 +1,104 @@
+"""The HTTP application: the SDK's stateless Streamable HTTP endpoint at /mcp, always behind explicit
+Host/Origin checks and a body-size limit, authenticated as configured, plus /healthz and /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp
+
+from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
+from ccc_mcp.config.settings import Settings
+from ccc_mcp.mcpserver.assembly import build_server
+from ccc_mcp.net.loopback import LOOPBACK_NAMES
+from ccc_mcp.tools.base import AppState
+from ccc_mcp.transports.cancellation import CancelOnGiveUp
+from ccc_mcp.transports.http_auth import JwtVerifier, StaticBearerAuth
+
+if TYPE_CHECKING:
+    import httpx
+
+MCP_PATH = "/mcp"
+
+
+def transport_security(settings: Settings) -> TransportSecuritySettings:
+    """Loopback names always, plus what the operator lists; any port for loopback (`name:*`)."""
+    hosts = [*LOOPBACK_NAMES, *(f"{name}:*" for name in LOOPBACK_NAMES)]
+    for name in sorted(settings.allowed_hosts):
+        has_port = ":" in name.rsplit("]", 1)[-1]  # "[2001:db8::1]" has none, "[::1]:8443" and "a.b:443" do
+        hosts += [name] if has_port else [name, f"{name}:*"]
+    origins = [f"http://{name}:*" for name in LOOPBACK_NAMES] + [f"http://{name}" for name in LOOPBACK_NAMES]
+    origins += sorted(settings.allowed_origins)
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+
+
+def _oauth(settings: Settings) -> tuple[JwtVerifier | None, AuthSettings | None]:
+    if not settings.oauth_enabled:
+        return None, None
+    jwks_url, issuer, resource = settings.jwks_url, settings.jwt_issuer, settings.resource_url
+    if jwks_url is None or issuer is None or resource is None:  # Settings refuses this; keeps types narrow
+        raise ValueError("OAuth mode needs CCC_MCP_JWKS_URL, CCC_MCP_JWT_ISSUER and CCC_MCP_RESOURCE_URL")
+    verifier = JwtVerifier(jwks_url=jwks_url, issuer=issuer, audience=resource, agent_claim=settings.agent_claim)
+    # Validated from strings so a path-less issuer keeps its exact form (RFC 8414 compares it verbatim).
+    auth = AuthSettings.model_validate(
+        {
+            "issuer_url": issuer,
+            "resource_server_url": resource,
+            "required_scopes": sorted(settings.required_scopes) or None,
+            "validate_token_resource": False,  # the verifier checks the audience itself
+        }
+    )
+    return verifier, auth
+
+
+def _add_health_routes(server: MCPServer[AppState], credentials: CredentialsProvider) -> None:
+    async def healthz(_: Request) -> JSONResponse:
+        """Liveness: the process serves requests."""
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        """Readiness: credentials can be resolved (no call to CCC is made)."""
+        try:
+            await asyncio.wait_for(credentials.get_key(), timeout=5)
+        except (CredentialsMissingError, TimeoutError):
+            return JSONResponse({"status": "unready", "reason": "Credentials.Missing"}, status_code=503)
+        return JSONResponse({"status": "ready", "credentials": credentials.source})
+
+    server.custom_route("/healthz", methods=["GET"])(healthz)
+    server.custom_route("/readyz", methods=["GET"])(readyz)
+
+
+def build_http_app(
+    settings: Settings,
+    credentials: CredentialsProvider,
+    *,
+    upstream_transport: httpx.AsyncBaseTransport | None = None,
+) -> ASGIApp:
+    """The whole HTTP application; `upstream_transport` lets tests fake CCC."""
+    verifier, auth = _oauth(settings)
+    server = build_server(
+        settings,
+        credentials=credentials,
+        transport=upstream_transport,
+        rate_limited=True,
+        token_verifier=verifier,
+        auth=auth,
+    )
+    _add_health_routes(server, credentials)
+    app: ASGIApp = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        json_response=True,
+        stateless_http=True,
+        max_request_body_size=settings.max_body_bytes,
+        transport_security=transport_security(settings),
+    )
+    app = CancelOnGiveUp(app, settings.max_body_bytes)
+    if settings.auth_token is not None:
+        app = StaticBearerAuth(app, settings.auth_token.get_secret_value(), protected_prefix=MCP_PATH)
+    return app

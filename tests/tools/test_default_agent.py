@@ -1,0 +1,90 @@
+""""Unmute me": with a default agent (`CCC_USER_ID`), user_id may be omitted, and the schema says who it
+means. `ram` means the agent CCC maps to the server's credentials: no UserId is sent at all, exactly as the
+UnmuteCall page describes, and CCC (here the simulator) decides."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from ccc_mcp.api.credentials import StaticCredentials
+from ccc_mcp.api.signing import SigningKey
+from ccc_mcp.config.settings import load_settings
+from ccc_mcp.mcpserver.assembly import build_server
+from ccc_mcp.simulator import Simulator, running_simulator
+
+
+@asynccontextmanager
+async def against_the_simulator(**settings: Any) -> AsyncIterator[tuple[Client, Simulator]]:
+    """An in-memory MCP client of a server whose upstream is a real simulator (default scenario)."""
+    async with running_simulator(port=0) as sim:
+        configured = load_settings(endpoint=sim.endpoint, instance_id="ccc-demo", audit_log="off", **settings)
+        key = StaticCredentials(SigningKey(sim.access_key_id, sim.access_key_secret))
+        async with Client(build_server(configured, credentials=key)) as client:
+            yield client, sim
+
+
+def _wire(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The simulator's one line per request: action, the parameters it received, the outcome."""
+    return [r.getMessage() for r in caplog.records if r.name == "ccc_mcp.simulator.requests"]
+
+
+async def test_ram_unmutes_the_credentials_agent_with_no_ids_at_all(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ccc_mcp.simulator.requests")
+    async with against_the_simulator(user_id="ram") as (client, sim):
+        [tool] = [t for t in (await client.list_tools()).tools if t.name == "unmute_call"]
+        result = await client.call_tool("unmute_call", {})
+        flags = next(ch.flags for ch in sim.state.instances["ccc-demo"].calls["job-demo-1"].channels if ch.user_id)
+    out = result.structured_content or {}
+    assert out["ok"] is True, out
+    assert out["user_context"]["user_id"] == "agent@ccc-demo", "the agent the demo AccessKey maps to"
+    assert "MUTED" not in flags
+    [line] = _wire(caplog)
+    assert line.startswith("UnmuteCall ")
+    assert "UserId" not in line, "no UserId on the wire"
+    assert tool.input_schema["required"] == []
+    assert tool.input_schema["properties"]["user_id"]["description"].endswith(
+        "Optional: defaults to the agent linked to this server's credentials."
+    )
+
+
+async def test_ram_resolves_and_mutes_with_no_user_id_on_either_request(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ccc_mcp.simulator.requests")
+    async with against_the_simulator(user_id="ram") as (client, _):
+        result = await client.call_tool("mute_call", {})
+    out = result.structured_content or {}
+    assert out["ok"] is True, out
+    assert out["resolved"]["job_id"] == "job-demo-1"
+    lines = _wire(caplog)
+    assert [line.split()[0] for line in lines] == ["PollUserStatus", "MuteCall"]
+    assert not [line for line in lines if "UserId" in line]
+
+
+async def test_a_named_default_agent_is_used_and_described(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ccc_mcp.simulator.requests")
+    async with against_the_simulator(user_id="wang@ccc-demo") as (client, _):
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        held = await client.call_tool("hold_call", {})
+        other = await client.call_tool("get_agent_status", {"user_id": "idle@ccc-demo"})
+    assert (held.structured_content or {})["ok"] is True
+    assert (held.structured_content or {})["resolved"]["channel_id"].startswith("ch:customer:")
+    assert (other.structured_content or {})["user_context"]["user_id"] == "idle@ccc-demo", "an explicit id wins"
+    description = tools["hold_call"].input_schema["properties"]["user_id"]["description"]
+    assert description.endswith("Optional: defaults to you, wang@ccc-demo.")
+    assert "UserId=wang@ccc-demo" in _wire(caplog)[0]
+
+
+async def test_without_a_default_user_id_is_required_and_its_absence_sends_nothing() -> None:
+    async with against_the_simulator() as (client, sim):
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        sim.stats.clear()
+        result = await client.call_tool("unmute_call", {})
+    assert tools["unmute_call"].input_schema["required"] == ["user_id"]
+    assert (result.structured_content or {})["error"]["code"] == "Parameter.Blank"
+    assert (result.structured_content or {})["error"]["params"] == ["user_id"]
+    assert sim.stats.received == 0
