@@ -16,8 +16,8 @@ import anyio
 import httpx
 
 from ccc_mcp.api.credentials import resolve_credentials
-from ccc_mcp.config import load_settings
-from ccc_mcp.logging_setup import configure_logging
+from ccc_mcp.config.settings import load_settings
+from ccc_mcp.config.logs import configure_logging
 
 
 def plain_transport() -> httpx.AsyncHTTPTransport:
@@ -25,7 +25,7 @@ def plain_transport() -> httpx.AsyncHTTPTransport:
 
 
 async def serve_stdio() -> None:
-    from ccc_mcp.app import build_server
+    from ccc_mcp.mcpserver.assembly import build_server
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -36,7 +36,7 @@ async def serve_stdio() -> None:
 async def serve_http(port: int) -> None:
     import uvicorn
 
-    from ccc_mcp.http.app import build_http_app
+    from ccc_mcp.transports.streamable_http import build_http_app
 
     settings = load_settings()
     configure_logging(settings.log_level)
