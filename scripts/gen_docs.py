@@ -259,7 +259,7 @@ allow `ccc:UnmuteCall` on the instance).
 def troubleshooting() -> str:
     from ccc_mcp.api import client
     from ccc_mcp.api.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN
-    from ccc_mcp.api.errors import _API_PAGE, _GATEWAY, _LOCAL
+    from ccc_mcp.api.errors import API_PAGE, GATEWAY, LOCAL
     from ccc_mcp.config.settings import Settings
 
     region = Settings.model_fields["region"].default
@@ -293,9 +293,9 @@ def troubleshooting() -> str:
         "passed through verbatim and classified by HTTP status (429 and 5xx retryable).\n\n",
     ]
     for title, table in (
-        ("From the UnmuteCall API", _API_PAGE),
-        ("From Alibaba Cloud's API gateway (credentials, signing, throttling)", _GATEWAY),
-        ("Local: the call never reached CCC, or got no usable answer", _LOCAL),
+        ("From the UnmuteCall API", API_PAGE),
+        ("From Alibaba Cloud's API gateway (credentials, signing, throttling)", GATEWAY),
+        ("Local: the call never reached CCC, or got no usable answer", LOCAL),
     ):
         out.append(f"### {title}\n\n| code | HTTP | retryable | hint |\n|---|---|---|---|\n")
         for name in table:

@@ -14,6 +14,8 @@ from typing import Any
 
 from ccc_mcp import __version__
 
+__all__ = ["build_parser", "main"]
+
 # Settings without a flag: the HTTP bearer token stays in the environment (a flag would show in `ps`).
 _ENVIRONMENT_ONLY = frozenset({"auth_token"})
 
@@ -98,6 +100,13 @@ def _serve(args: argparse.Namespace) -> int:
         for error in exc.errors(include_url=False, include_input=False):
             where = ".".join(str(part) for part in error["loc"])
             print(f"ccc-mcp: invalid setting {where}: {error['msg']}", file=sys.stderr)
+        return 2
+    from ccc_mcp.tools.registry import ToolSelectionError, select_tools
+
+    try:
+        select_tools(settings.tools, settings.read_only)  # an unknown tool name stops start-up, with the valid ones
+    except ToolSelectionError as exc:
+        print(f"ccc-mcp: invalid setting tools: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
     from ccc_mcp.commands.serve import serve

@@ -16,7 +16,10 @@ import ccc_mcp
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "server" / "ccc_mcp"
-SOURCES = sorted(str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+SOURCES = sorted(
+    [str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts]
+    + ["ccc_mcp/py.typed"]  # PEP 561: the package ships its type hints
+)
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ import httpx
 import jsonschema
 import pytest
 from mcp_types import CallToolResult
-from pydantic import ValidationError
 
 from ccc_mcp.config.settings import load_settings
+from ccc_mcp.mcpserver.assembly import build_server
+from ccc_mcp.tools.registry import ToolSelectionError
 from tests.fakes import FakeCcc, ccc_error
 
 AGENT = "wang@ccc-test"
@@ -299,7 +300,7 @@ async def test_an_unpublished_tool_cannot_be_called(make_client: Callable[..., A
     ],
 )
 def test_a_bad_selection_stops_start_up_with_the_valid_names(settings: dict[str, Any], words: list[str]) -> None:
-    with pytest.raises(ValidationError) as caught:
-        load_settings(**settings)
+    with pytest.raises(ToolSelectionError) as caught:
+        build_server(load_settings(**settings))
     for word in words:
         assert word in str(caught.value)

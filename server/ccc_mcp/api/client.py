@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     import httpx
     from tenacity import RetryCallState
 
+__all__ = ["ApiResult", "CccClient", "RetryPolicy", "Timeouts", "endpoint_for"]
+
 API_VERSION = "2020-07-01"
 USER_AGENT = f"ccc-mcp-server/{__version__}"
 MAX_BODY_BYTES = 1 << 20

@@ -18,6 +18,19 @@ from typing import Any, Protocol
 
 from ccc_mcp.api.signing import SigningKey
 
+__all__ = [
+    "ENV_ACCESS_KEY_ID",
+    "ENV_ACCESS_KEY_SECRET",
+    "ENV_SECURITY_TOKEN",
+    "CredentialsMissingError",
+    "CredentialsProvider",
+    "DefaultChainCredentials",
+    "StaticCredentials",
+    "describe_source",
+    "key_from_environment",
+    "resolve_credentials",
+]
+
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"  # noqa: S105 - a variable name, not a secret
 ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"  # noqa: S105

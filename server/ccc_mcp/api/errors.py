@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from ccc_mcp.api.models import ErrorInfo
 
+__all__ = ["API_PAGE", "CATALOGUE", "GATEWAY", "LOCAL", "ErrorSpec", "describe", "spec_for"]
+
 
 @dataclass(frozen=True, slots=True)
 class ErrorSpec:
@@ -20,7 +22,7 @@ class ErrorSpec:
     hint: str
 
 
-_API_PAGE: dict[str, ErrorSpec] = {
+API_PAGE: dict[str, ErrorSpec] = {
     "Parameter.Blank": ErrorSpec(
         400, False, "A required parameter was empty. Supply a non-blank value for the parameter named in "
         "the message and call again."
@@ -55,7 +57,7 @@ _API_PAGE: dict[str, ErrorSpec] = {
     ),
 }
 
-_GATEWAY: dict[str, ErrorSpec] = {
+GATEWAY: dict[str, ErrorSpec] = {
     "InvalidAccessKeyId.NotFound": ErrorSpec(
         404, False, "The AccessKeyId is unknown. The operator must fix the server's credentials; "
         "retrying will not help."
@@ -129,8 +131,8 @@ _GATEWAY: dict[str, ErrorSpec] = {
 }
 
 # Failures that never reached the API (or got no usable answer), named in the API's style.
-_LOCAL: dict[str, ErrorSpec] = {
-    "Parameter.Blank": _API_PAGE["Parameter.Blank"],
+LOCAL: dict[str, ErrorSpec] = {
+    "Parameter.Blank": API_PAGE["Parameter.Blank"],
     "Parameter.Invalid": ErrorSpec(
         400, False, "An argument was not acceptable. Fix the argument named in the message and call "
         "again; nothing was sent to CCC."
@@ -182,7 +184,7 @@ _LOCAL: dict[str, ErrorSpec] = {
     ),
 }
 
-CATALOGUE: dict[str, ErrorSpec] = {**_API_PAGE, **_GATEWAY, **_LOCAL}
+CATALOGUE: dict[str, ErrorSpec] = {**API_PAGE, **GATEWAY, **LOCAL}
 
 
 def _by_status(status: int | None, code: str) -> ErrorSpec:

@@ -13,6 +13,18 @@ from typing import Any
 from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field, computed_field
 from pydantic.alias_generators import to_pascal
 
+__all__ = [
+    "ApiEnvelope",
+    "CallContext",
+    "CallControlData",
+    "ChannelContext",
+    "ErrorInfo",
+    "RealtimeAgentState",
+    "RealtimeAgentStatesPage",
+    "UserContext",
+    "parse_channel_flags",
+]
+
 
 class _WireModel(BaseModel):
     """Parses PascalCase, accepts snake_case, keeps unknown fields, serialises snake_case."""

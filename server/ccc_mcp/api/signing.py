@@ -16,6 +16,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
+__all__ = [
+    "EMPTY_BODY_SHA256",
+    "SigningKey",
+    "canonical_query",
+    "canonical_request",
+    "format_date",
+    "new_nonce",
+    "parse_authorization",
+    "parse_date",
+    "signature",
+    "signatures_match",
+    "signed_request_headers",
+]
+
 ALGORITHM = "ACS3-HMAC-SHA256"
 EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"

@@ -15,6 +15,8 @@ from typing import Any
 
 import anyio
 
+__all__ = ["run_demo"]
+
 DEMO_INSTANCE = "ccc-demo"
 DEMO_AGENT = "agent@ccc-demo"
 STEPS: list[tuple[str, str, dict[str, Any]]] = [

@@ -12,6 +12,8 @@ from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.net.loopback import is_loopback_host
 
+__all__ = ["ServeError", "check_http_binding", "serve"]
+
 log = logging.getLogger(__name__)
 
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
     from ccc_mcp.simulator.runner import Simulator
 
+__all__ = ["add_simulator_arguments", "banner", "run_simulator"]
+
 
 
 def add_simulator_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ccc_mcp.net.loopback import is_loopback_host
 
+__all__ = ["DEFAULT_DEVICE_ID", "Settings", "SimulatorSettings", "load_settings", "settings_options"]
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 DEFAULT_DEVICE_ID = "ccc-mcp-server"
@@ -214,14 +216,6 @@ class Settings(BaseSettings):
     @property
     def oauth_enabled(self) -> bool:
         return self.jwks_url is not None
-
-    @model_validator(mode="after")
-    def _check_tools(self) -> Settings:
-        """Refuse a selection naming unknown tools (or leaving none) before anything starts."""
-        from ccc_mcp.tools.registry import select_tools
-
-        select_tools(self.tools, self.read_only)
-        return self
 
     @model_validator(mode="after")
     def _check_oauth(self) -> Settings:

@@ -24,6 +24,8 @@ from ccc_mcp.tools.registry import select_tools
 if TYPE_CHECKING:
     import httpx
 
+__all__ = ["build_server"]
+
 SERVER_NAME = "ccc-mcp-server"
 
 

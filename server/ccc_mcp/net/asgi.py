@@ -16,6 +16,8 @@ from typing import Any, Literal
 import uvicorn
 from starlette.types import ASGIApp
 
+__all__ = ["bind_socket", "hosted", "uvicorn_config"]
+
 
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening-ready TCP socket bound to host:port (port 0 = a free port).

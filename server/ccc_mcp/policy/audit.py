@@ -14,6 +14,8 @@ import sys
 import time
 from typing import Any
 
+__all__ = ["AuditLog"]
+
 AUDIT_LOGGER = "ccc_mcp.policy.audit"
 
 

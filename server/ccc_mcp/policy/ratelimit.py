@@ -11,6 +11,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+__all__ = ["RateLimiter"]
+
 
 @dataclass(slots=True)
 class _Bucket:

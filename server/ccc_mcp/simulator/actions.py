@@ -36,6 +36,8 @@ from ccc_mcp.simulator.params import (
 from ccc_mcp.simulator.state import Agent, CallTarget, Credential, Instance, SimulatorState
 from ccc_mcp.simulator.wire_errors import CccError, GatewayError
 
+__all__ = ["ACTIONS", "API_VERSION", "ccc_error_envelope", "gateway_error_body", "new_request_id", "success_envelope"]
+
 API_VERSION = "2020-07-01"
 AGENT_ID_LIST_MAX = 20
 

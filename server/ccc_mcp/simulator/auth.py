@@ -40,6 +40,8 @@ from ccc_mcp.api.signing import (
 from ccc_mcp.simulator.state import Credential, SimulatorState
 from ccc_mcp.simulator.wire_errors import GatewayError
 
+__all__ = ["NonceMemory", "SignedRequest", "Verifier"]
+
 WINDOW_SECONDS = 15 * 60
 NONCE_CAPACITY = 50_000  # ~6 MB at most; far more than any test or demo signs in 15 minutes
 

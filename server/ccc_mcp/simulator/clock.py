@@ -17,6 +17,8 @@ import threading
 import time
 from collections.abc import Callable
 
+__all__ = ["Clock", "FixedClock", "last_heartbeat", "wall_clock"]
+
 Clock = Callable[[], int]
 """A source of "now" in epoch milliseconds."""
 

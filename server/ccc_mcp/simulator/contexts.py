@@ -12,6 +12,8 @@ from typing import Any
 from ccc_mcp.simulator.directory import agent_call_type, realtime_state
 from ccc_mcp.simulator.state import Agent, Call, Instance, SimulatorState
 
+__all__ = ["call_context", "channel_flags_text", "profile", "realtime_record", "user_context", "user_record"]
+
 
 def compact(fields: dict[str, Any]) -> dict[str, Any]:
     """Leave out the fields that have no value, as CCC's JSON does."""

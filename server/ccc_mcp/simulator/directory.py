@@ -17,6 +17,17 @@ from typing import TypeVar
 
 from ccc_mcp.simulator.state import Agent, Instance
 
+__all__ = [
+    "Page",
+    "RealtimeFilter",
+    "UserFilter",
+    "agent_call_type",
+    "folded",
+    "matching",
+    "realtime_call_type",
+    "realtime_state",
+]
+
 T = TypeVar("T")
 
 # UserContext.UserState -> ListRealtimeAgentStates.State

@@ -33,6 +33,21 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ccc_mcp.simulator.validation import describe_validation_error, read_json_file
 
+__all__ = [
+    "DisconnectFault",
+    "ErrorFault",
+    "FaultError",
+    "FaultInjector",
+    "FaultRule",
+    "LatencyFault",
+    "MalformedFault",
+    "ThrottleFault",
+    "TrickleFault",
+    "TruncatedFault",
+    "load_faults",
+    "parse_rules",
+]
+
 
 class FaultError(ValueError):
     """A fault rule or fault file that cannot be used; one paragraph naming the bad field."""

@@ -19,6 +19,8 @@ from ccc_mcp.simulator.directory import Page
 from ccc_mcp.simulator.state import is_blank, present
 from ccc_mcp.simulator.wire_errors import CccError
 
+__all__ = ["Params", "boolean", "bounded_int", "json_list", "optional", "page", "required", "required_not_null"]
+
 Params = Mapping[str, str]
 
 PAGE_MIN = 1

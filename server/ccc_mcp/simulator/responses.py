@@ -18,6 +18,17 @@ from ccc_mcp.simulator.actions import ccc_error_envelope, gateway_error_body
 from ccc_mcp.simulator.faults import ErrorFault, FaultRule, MalformedFault, ThrottleFault, TrickleFault, TruncatedFault
 from ccc_mcp.simulator.wire_errors import CCC_ERRORS, GATEWAY_ERRORS, CccError, GatewayError
 
+__all__ = [
+    "TRANSPORT_KEY",
+    "DroppedConnection",
+    "TrickleResponse",
+    "TruncatedResponse",
+    "disconnected_within",
+    "fault_response",
+    "json_response",
+    "transport_of",
+]
+
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 TRANSPORT_KEY = "ccc_sim.transport"
 

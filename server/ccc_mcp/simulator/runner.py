@@ -24,6 +24,8 @@ from ccc_mcp.simulator.faults import FaultInjector, FaultRule
 from ccc_mcp.simulator.scenario import Scenario, default_scenario, load_scenario
 from ccc_mcp.simulator.service import RequestStats, SimulatorApp
 
+__all__ = ["Simulator", "hosted_simulator", "running_simulator", "simulator_in_thread"]
+
 ScenarioSource = Scenario | str | os.PathLike[str] | None
 FaultSource = Iterable[FaultRule | Mapping[str, Any]]
 

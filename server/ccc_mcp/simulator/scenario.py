@@ -34,6 +34,21 @@ from ccc_mcp.simulator.state import (
 )
 from ccc_mcp.simulator.validation import describe_validation_error, read_json_file
 
+__all__ = [
+    "DEMO_INSTANCE_ID",
+    "DEMO_USER_ID",
+    "AgentSpec",
+    "CallSpec",
+    "ChannelSpec",
+    "CredentialSpec",
+    "Scenario",
+    "ScenarioError",
+    "build_state",
+    "default_scenario",
+    "load_scenario",
+    "parse_scenario",
+]
+
 DEMO_INSTANCE_ID = "ccc-demo"
 DEMO_ACCESS_KEY_ID = "sim-access-key-id"
 DEMO_ACCESS_KEY_SECRET = "sim-access-key-secret"  # noqa: S105 - a published demo credential

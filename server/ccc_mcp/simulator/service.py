@@ -59,6 +59,8 @@ from ccc_mcp.simulator.responses import (
 from ccc_mcp.simulator.scenario import Scenario, ScenarioError, build_state, parse_scenario
 from ccc_mcp.simulator.wire_errors import CccError, GatewayError
 
+__all__ = ["RequestStats", "SimulatorApp"]
+
 request_log = logging.getLogger("ccc_mcp.simulator.requests")
 log = logging.getLogger("ccc_mcp.simulator")
 

@@ -38,6 +38,23 @@ from typing import Any, Literal
 from ccc_mcp.simulator.clock import Clock, last_heartbeat, wall_clock
 from ccc_mcp.simulator.wire_errors import USER_NOT_IN_INSTANCE, CccError
 
+__all__ = [
+    "HOLD",
+    "MUTED",
+    "Agent",
+    "Call",
+    "CallTarget",
+    "Channel",
+    "Credential",
+    "Instance",
+    "Repeats",
+    "SimulatorState",
+    "SkillGroup",
+    "is_blank",
+    "present",
+    "skill_group_name_from_id",
+]
+
 TALKING = "TALKING"
 OFFLINE = "OFFLINE"
 ANSWERED = "ANSWERED"

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+__all__ = ["describe_validation_error", "read_json_file"]
+
 
 def read_json_file(path: str | Path, source: str, error: type[ValueError]) -> Any:
     """The decoded JSON of `path`; an unreadable file or bad JSON raises `error`, naming `source`."""

@@ -8,6 +8,8 @@ verbatim, is what lets tests assert the exact wire text.
 
 from __future__ import annotations
 
+__all__ = ["CCC_ERRORS", "GATEWAY_ERRORS", "USER_NOT_IN_INSTANCE", "CccError", "GatewayError"]
+
 # code -> (HTTP status, message template). Templates are verbatim from the API page and Meta ("Channel
 # stats" included). `NotExists.UserId` is CCC's code for an unknown agent, which the call-control pages do
 # not list: the call-control family keeps the simulator's historical wording below, while PollUserStatus

@@ -18,6 +18,8 @@ from pydantic_core import PydanticCustomError
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import ErrorInfo
 
+__all__ = ["Identifier", "ToolArguments", "requiring_user", "validate_arguments"]
+
 MAX_ID_LENGTH = 256
 
 ArgumentsT = TypeVar("ArgumentsT", bound="ToolArguments")

@@ -15,6 +15,8 @@ from ccc_mcp.tools.call_control import finding, from_api, instance_id_field, use
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import AgentStatusResult
 
+__all__ = ["GET_AGENT_STATUS"]
+
 
 class AgentStatusArguments(ToolArguments):
     """PollUserStatus needs only the agent."""

@@ -12,6 +12,8 @@ from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.resolve import LIVE_OTHER_PARTY
 from ccc_mcp.tools.results import CallControlResult
 
+__all__ = ["HOLD_CALL"]
+
 
 class HoldCallArguments(CallControlArguments):
     """HoldCall requires the call and the channel; the server finds them when omitted."""

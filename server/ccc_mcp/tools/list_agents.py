@@ -21,6 +21,8 @@ from ccc_mcp.tools.call_control import instance_id_field
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import AgentListResult, AgentSummary
 
+__all__ = ["LIST_AGENTS"]
+
 AgentState = Literal["READY", "TALKING", "WORKING", "BREAK", "RINGING", "DIALING", "OFFLINE"]
 
 # UserState word -> the word ListRealtimeAgentStates uses for it (reference: the pairs of Chinese labels match)

@@ -11,6 +11,8 @@ from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, f
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import CallControlResult
 
+__all__ = ["MUTE_CALL"]
+
 
 class MuteCallArguments(CallControlArguments):
     """MuteCall requires the call; the server finds it when job_id is omitted."""

@@ -12,6 +12,8 @@ from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.resolve import HELD
 from ccc_mcp.tools.results import CallControlResult
 
+__all__ = ["RETRIEVE_CALL"]
+
 
 class RetrieveCallArguments(CallControlArguments):
     """RetrieveCall requires the call and the held channel; the server finds them when omitted."""

@@ -11,6 +11,8 @@ from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, f
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import CallControlResult
 
+__all__ = ["UNMUTE_CALL"]
+
 
 class UnmuteCallArguments(CallControlArguments):
     """UnmuteCall needs only the agent: CCC finds their call and channel itself."""

@@ -24,6 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccc_mcp.net.json_body import json_object
 
+__all__ = ["CancelOnGiveUp"]
+
 
 class CancelOnGiveUp:
     """ASGI middleware for POSTs: buffer the body (at most `max_body_bytes`), cancel on give-up."""

@@ -23,6 +23,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ccc_mcp.policy.identity import AGENT_KEY
 
+__all__ = ["JwtVerifier", "StaticBearerAuth"]
+
 log = logging.getLogger(__name__)
 
 STATIC_PRINCIPAL = "static-token"

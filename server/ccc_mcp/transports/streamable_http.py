@@ -24,6 +24,8 @@ from ccc_mcp.transports.http_auth import JwtVerifier, StaticBearerAuth
 if TYPE_CHECKING:
     import httpx
 
+__all__ = ["build_http_app"]
+
 MCP_PATH = "/mcp"
 
 
