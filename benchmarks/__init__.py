@@ -1,4 +1,4 @@
-"""Performance harness of ccc-mcp-server (DESIGN §5, tracker issue 6).
+"""Performance harness of ccc-mcp-server (docs/performance.md; goals in docs/architecture.md §4).
 
 One command, from the repository root::
 

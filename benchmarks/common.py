@@ -22,7 +22,7 @@ RESULTS_DIR = BENCH_DIR / "results"
 BARE_SERVER = BENCH_DIR / "bare_server.py"
 PLAIN_HTTPX_SERVER = BENCH_DIR / "plain_httpx_server.py"
 
-# The simulator's default scenario (DESIGN §3): published demo credentials, not secrets.
+# The simulator's default scenario (docs/simulator.md): published demo credentials, not secrets.
 SIM_ACCESS_KEY_ID = "sim-access-key-id"
 SIM_ACCESS_KEY_SECRET = "sim-access-key-secret"  # noqa: S105 - the simulator's published demo key
 DEMO_INSTANCE = "ccc-demo"

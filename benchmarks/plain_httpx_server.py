@@ -1,5 +1,5 @@
 """ccc-mcp with its CCC client on plain httpx's default transport (`httpx.AsyncHTTPTransport`) instead of
-httpx-aiohttp's `AiohttpTransport`: the comparison that keeps DESIGN §1's transport choice justified.
+httpx-aiohttp's `AiohttpTransport`: the comparison that keeps the transport choice of docs/architecture.md §4 justified.
 
     python benchmarks/plain_httpx_server.py --transport stdio
     python benchmarks/plain_httpx_server.py --transport http --port PORT

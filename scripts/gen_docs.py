@@ -88,7 +88,7 @@ def configuration() -> str:
     serve = _subparser(parser, "serve")
     flags = {action.dest: action.option_strings[0] for action in _options(serve)}
     out = [
-        HEADER.format(source="server/ccc_mcp/config.py (Settings) and server/ccc_mcp/cli.py"),
+        HEADER.format(source="server/ccc_mcp/config/settings.py (Settings) and server/ccc_mcp/cli.py"),
         "# Configuration reference\n\n",
         "Every setting of `ccc-mcp serve` (and of bare `ccc-mcp`), from the settings model. Flags override the "
         "environment; the environment overrides the defaults. Lists are comma-separated. `ccc-mcp serve --help` "
