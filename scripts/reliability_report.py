@@ -3,13 +3,17 @@
     pytest -m reliability                 # writes .reliability/last-run.json
     python scripts/reliability_report.py  # renders it into docs/reliability.md (and keeps the JSON beside it)
 
-The page is never edited by hand: it is this script's rendering of the JSON the suite wrote, and a unit test
-checks that the checked-in page is exactly the rendering of the checked-in JSON.
+The page is never edited by hand: it is this script's rendering of the JSON the suite wrote. A test
+(`tests/repository/test_reliability_report.py`, through `--check`) fails when the checked-in page is not the
+rendering of the checked-in JSON, and when that JSON was produced by other code than the tree's: the suite
+records a digest of the code it ran (the package and the suite itself), and `--check` compares it with the
+tree's. After changing either, rerun both commands above.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sys
@@ -21,6 +25,17 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_OUTPUT = ROOT / ".reliability" / "last-run.json"
 DOC = ROOT / "docs" / "reliability.md"
 DOC_DATA = ROOT / "docs" / "reliability-last-run.json"
+# The code whose behaviour the figures describe: the package, and the suite that measured it.
+MEASURED = ("server/ccc_mcp/**/*.py", "tests/reliability/*.py", "tests/conftest.py", "tests/fakes.py")
+
+
+def source_digest(root: Path = ROOT) -> str:
+    """SHA-256 over the measured files' paths and bytes, in a stable order: equal only for the same code."""
+    digest = hashlib.sha256()
+    paths = sorted({path for pattern in MEASURED for path in root.glob(pattern) if "__pycache__" not in path.parts})
+    for path in paths:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
@@ -384,13 +399,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="fail if docs/reliability.md is not the rendering of docs/reliability-last-run.json; change nothing",
+        help="fail if docs/reliability.md is not the rendering of docs/reliability-last-run.json, or if those "
+        "figures were measured on other code than this tree's; change nothing",
     )
     options = parser.parse_args(argv)
     if options.check:
-        fresh = render(json.loads(DOC_DATA.read_text()))
-        if DOC.read_text() != fresh:
+        published = json.loads(DOC_DATA.read_text())
+        if DOC.read_text() != render(published):
             print(f"{DOC} is not the rendering of {DOC_DATA}: run scripts/reliability_report.py", file=sys.stderr)
+            return 1
+        if published.get("run", {}).get("source_digest") != source_digest():
+            print(
+                f"{DOC_DATA} was measured on other code than this tree's (the package or the suite changed since): "
+                "run `pytest -m reliability` and then scripts/reliability_report.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     if not options.input.exists():

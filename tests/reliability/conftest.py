@@ -328,6 +328,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     REPORT_PATH.write_text(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def _report_script() -> Any:
+    """scripts/reliability_report.py as a module: it owns the digest of the code the figures describe."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "reliability_report.py"
+    spec = importlib.util.spec_from_file_location("reliability_report", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _run_facts() -> dict[str, Any]:
     """When, where and on which commit the suite ran."""
     try:
@@ -340,6 +353,7 @@ def _run_facts() -> dict[str, Any]:
         "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": round(time.time() - _STARTED, 1),
         "commit": commit,
+        "source_digest": _report_script().source_digest(),
         "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
     }

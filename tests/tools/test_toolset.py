@@ -304,3 +304,37 @@ def test_a_bad_selection_stops_start_up_with_the_valid_names(settings: dict[str,
         build_server(load_settings(**settings))
     for word in words:
         assert word in str(caught.value)
+
+
+# --- a lost answer: the retry is refused because the first attempt was applied -------------------------------
+
+GIVEN = {**ARGS, "job_id": JOB, "channel_id": CUSTOMER}
+REFUSED = ccc_error(400, "InvalidOperation.ChannelState", "Channel stats (ANSWERED) ...", ["ANSWERED", "HOLD"])
+
+
+async def test_a_refused_retry_of_an_applied_retrieve_is_confirmed_as_done(
+    make_client: Callable[..., Any], fake_ccc: FakeCcc
+) -> None:
+    fake_ccc.answer(httpx.ReadError("connection dropped after the action"), REFUSED,
+                    status(channel(CUSTOMER, flags="[]"), channel(MINE, AGENT)))
+    out = await call(make_client, "retrieve_call", GIVEN)
+    assert [seen.action for seen in fake_ccc.seen] == ["RetrieveCall", "RetrieveCall", "PollUserStatus"]
+    assert out["ok"] is True
+    assert out["request_id"] == "REQ-POLL"
+    assert "answer was lost" in out["resolved"]["how"]
+    assert out["call_context"]["channel_contexts"][0]["flags"] == []
+
+
+async def test_a_refused_retry_stands_when_the_state_says_it_was_not_applied(
+    make_client: Callable[..., Any], fake_ccc: FakeCcc
+) -> None:
+    fake_ccc.answer(httpx.ReadError("dropped"), REFUSED, status(channel(CUSTOMER, flags="[HOLD]"), channel(MINE, AGENT)))
+    out = await call(make_client, "retrieve_call", GIVEN)
+    assert out["error"]["code"] == "InvalidOperation.ChannelState"
+
+
+async def test_a_first_refusal_is_not_second_guessed(make_client: Callable[..., Any], fake_ccc: FakeCcc) -> None:
+    fake_ccc.answer(REFUSED)
+    out = await call(make_client, "retrieve_call", GIVEN)
+    assert out["error"]["code"] == "InvalidOperation.ChannelState"
+    assert [seen.action for seen in fake_ccc.seen] == ["RetrieveCall"], "no confirmation without a retry"

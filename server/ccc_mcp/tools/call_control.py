@@ -8,13 +8,14 @@ the API page marks it required, so the server always sends its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
 
 from ccc_mcp.api.client import ApiResult
 from ccc_mcp.api.errors import describe
-from ccc_mcp.api.models import CallControlData
+from ccc_mcp.api.models import CallControlData, ChannelContext
 from ccc_mcp.tools.arguments import Identifier, ToolArguments
 from ccc_mcp.tools.base import ToolCall
 from ccc_mcp.tools.guidance import Guide
@@ -91,9 +92,11 @@ async def act(
     needs_job: bool,
     channel_rule: ChannelRule | None = None,
     extra: dict[str, str | None] | None = None,
+    achieved: Callable[[ChannelContext], bool] | None = None,
 ) -> CallControlResult:
     """Send `action` for the agent. With `needs_job`, an omitted job_id is the agent's current call; with
-    `channel_rule`, an omitted channel_id is the one channel of that call the rule accepts."""
+    `channel_rule`, an omitted channel_id is the one channel of that call the rule accepts. `achieved` says
+    whether a channel is already as the action leaves it (see `_confirmed`)."""
     args = call.args
     job_id, channel_id = args.job_id, args.channel_id
     resolved: Resolution | None = None
@@ -112,9 +115,49 @@ async def act(
         "ChannelId": channel_id,
         **(extra or {}),
     }
-    result = from_api(await call.ccc(action, params))
+    outcome = await call.ccc(action, params)
+    result = from_api(outcome)
     result.resolved = resolved
+    if achieved is not None and job_id and channel_id and _refused_on_retry(outcome):
+        return await _confirmed(call, result, job_id, channel_id, achieved) or result
     return result
+
+
+def _refused_on_retry(outcome: ApiResult) -> bool:
+    """CCC refused a retry for the channel's state. When the first attempt's answer was lost (dropped, cut)
+    CCC may have applied it already: HoldCall (strict) and RetrieveCall then refuse to apply it twice."""
+    return outcome.attempts > 1 and outcome.error is not None and outcome.error.code == "InvalidOperation.ChannelState"
+
+
+async def _confirmed(
+    call: ToolCall[CallArgsT],
+    refused: CallControlResult,
+    job_id: str,
+    channel_id: str,
+    achieved: Callable[[ChannelContext], bool],
+) -> CallControlResult | None:
+    """The action's effect, confirmed with PollUserStatus after a refused retry: success when the channel is
+    already as the action leaves it (the lost first attempt was applied), else None (the refusal stands)."""
+    status = from_api(await call.ccc("PollUserStatus", {"UserId": call.user_id, "DeviceId": call.settings.device_id}))
+    live = status.call_context
+    if not status.ok or live is None or live.job_id != job_id:
+        return None
+    channel = next((ch for ch in live.channel_contexts if ch.channel_id == channel_id), None)
+    if channel is None or channel.flags is None or not achieved(channel):
+        return None
+    earlier = f"{refused.resolved.how} " if refused.resolved else ""
+    how = (
+        f"{earlier}The first attempt's answer was lost and CCC refused the retry for the channel's state, because "
+        "the first attempt had been applied; confirmed with PollUserStatus."
+    )
+    resolution = Resolution(job_id=job_id, channel_id=channel_id, how=how, request_id=status.request_id)
+    return CallControlResult(
+        ok=True,
+        request_id=status.request_id,
+        call_context=status.call_context,
+        user_context=status.user_context,
+        resolved=resolution,
+    )
 
 
 # -- description sentences shared by the call-control tools --------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from ccc_mcp.api.models import ChannelContext
 from ccc_mcp.tools.arguments import Identifier
 from ccc_mcp.tools.base import ToolCall, ToolSpec
 from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, finding, looking
@@ -57,7 +58,18 @@ def describe(guide: Guide) -> str:
 
 
 async def run(call: ToolCall[HoldCallArguments]) -> CallControlResult:
-    return await act(call, "HoldCall", needs_job=True, channel_rule=LIVE_OTHER_PARTY, extra={"Music": call.args.music})
+    return await act(
+        call,
+        "HoldCall",
+        needs_job=True,
+        channel_rule=LIVE_OTHER_PARTY,
+        extra={"Music": call.args.music},
+        achieved=_on_hold,
+    )
+
+
+def _on_hold(channel: ChannelContext) -> bool:
+    return "HOLD" in (channel.flags or [])
 
 
 HOLD_CALL = ToolSpec(

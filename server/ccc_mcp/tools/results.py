@@ -62,7 +62,8 @@ class CallControlResult(ToolResult):
     resolved: Resolution | None = Field(
         None,
         description="Set when the server found the call or channel itself because job_id or channel_id was "
-        "omitted: which ids it used and how it chose them. Null when every id came from the caller.",
+        "omitted, or confirmed the outcome itself after a lost answer: which ids it used and how. Null when "
+        "every id came from the caller and CCC's answer was read as sent.",
     )
 
 

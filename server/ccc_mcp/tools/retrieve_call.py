@@ -5,6 +5,7 @@ from __future__ import annotations
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from ccc_mcp.api.models import ChannelContext
 from ccc_mcp.tools.arguments import Identifier
 from ccc_mcp.tools.base import ToolCall, ToolSpec
 from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, finding, looking
@@ -51,7 +52,11 @@ def describe(guide: Guide) -> str:
 
 
 async def run(call: ToolCall[RetrieveCallArguments]) -> CallControlResult:
-    return await act(call, "RetrieveCall", needs_job=True, channel_rule=HELD)
+    return await act(call, "RetrieveCall", needs_job=True, channel_rule=HELD, achieved=_off_hold)
+
+
+def _off_hold(channel: ChannelContext) -> bool:
+    return "HOLD" not in (channel.flags or [])
 
 
 RETRIEVE_CALL = ToolSpec(
