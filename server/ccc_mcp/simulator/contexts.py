@@ -81,15 +81,13 @@ def role_id(instance_id: str, agent: Agent) -> str:
     return f"{agent.role}@{instance_id}"
 
 
-def profile(instance: Instance, agent: Agent) -> dict[str, Any]:
-    """GetUser's Data: the agent's profile. No live state and no job, as in the real API."""
-    return compact({
+def _directory_entry(instance: Instance, agent: Agent) -> dict[str, Any]:
+    """The fields GetUser's profile and a ListUsers row share, in the API's order."""
+    return {
         "UserId": agent.user_id,
         "LoginName": agent.login_name,
         "DisplayName": agent.display_name,
         "DisplayId": agent.display_id,
-        "Nickname": agent.nickname,
-        "AvatarUrl": agent.avatar_url,
         "Email": agent.email,
         "Mobile": agent.mobile,
         "Extension": agent.extension,
@@ -99,6 +97,15 @@ def profile(instance: Instance, agent: Agent) -> dict[str, Any]:
         "DeviceId": agent.device_id,
         "DeviceExt": agent.device_ext,
         "DeviceState": agent.device_state,
+    }
+
+
+def profile(instance: Instance, agent: Agent) -> dict[str, Any]:
+    """GetUser's Data: the agent's profile. No live state and no job, as in the real API."""
+    return compact({
+        **_directory_entry(instance, agent),
+        "Nickname": agent.nickname,
+        "AvatarUrl": agent.avatar_url,
         "InstanceId": instance.instance_id,
     })
 
@@ -106,19 +113,7 @@ def profile(instance: Instance, agent: Agent) -> dict[str, Any]:
 def user_record(instance: Instance, agent: Agent) -> dict[str, Any]:
     """One row of ListUsers: the profile without Nickname/AvatarUrl/InstanceId, plus RAM and skills."""
     return compact({
-        "UserId": agent.user_id,
-        "LoginName": agent.login_name,
-        "DisplayName": agent.display_name,
-        "DisplayId": agent.display_id,
-        "Email": agent.email,
-        "Mobile": agent.mobile,
-        "Extension": agent.extension,
-        "WorkMode": agent.work_mode,
-        "RoleId": role_id(instance.instance_id, agent),
-        "RoleName": agent.role,
-        "DeviceId": agent.device_id,
-        "DeviceExt": agent.device_ext,
-        "DeviceState": agent.device_state,
+        **_directory_entry(instance, agent),
         "RamId": agent.ram_id,
         "Primary": agent.primary,
         "PrimaryAccount": agent.primary,

@@ -29,6 +29,7 @@ __all__ = [
     "finding",
     "from_api",
     "instance_id_field",
+    "looked_up_job_id",
     "looking",
     "user_id_field",
 ]
@@ -44,6 +45,15 @@ def user_id_field() -> Any:
     """`user_id` as every tool declares it: optional here, required in the published schema of a deployment
     with no default agent (`arguments.requiring_user`), whose description then names the default."""
     return Field(None, description="The agent, by user id (name@instance).", examples=["agent@ccc-test"])
+
+
+def looked_up_job_id(example: str) -> Any:
+    """`job_id` of an action that requires the call: the server looks it up when omitted (`resolve.py`)."""
+    return Field(
+        None,
+        description="The call (job) id. Omit it and the server looks up the agent's current call.",
+        examples=[example],
+    )
 
 
 class CallControlArguments(ToolArguments):

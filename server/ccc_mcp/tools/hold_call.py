@@ -8,7 +8,7 @@ from pydantic import Field
 from ccc_mcp.api.models import ChannelContext
 from ccc_mcp.tools.arguments import Identifier
 from ccc_mcp.tools.base import ToolCall, ToolSpec
-from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, finding, looking
+from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, finding, looked_up_job_id, looking
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.resolve import LIVE_OTHER_PARTY
 from ccc_mcp.tools.results import CallControlResult
@@ -19,11 +19,7 @@ __all__ = ["HOLD_CALL"]
 class HoldCallArguments(CallControlArguments):
     """HoldCall requires the call and the channel; the server finds them when omitted."""
 
-    job_id: Identifier | None = Field(
-        None,
-        description="The call (job) id. Omit it and the server looks up the agent's current call.",
-        examples=["job-6582589278232****"],
-    )
+    job_id: Identifier | None = looked_up_job_id("job-6582589278232****")
     channel_id: Identifier | None = Field(
         None,
         description="The channel to put on hold: the party who will hear hold music. Omit it to hold the other "

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from ccc_mcp.tools.arguments import Identifier
 from ccc_mcp.tools.base import ToolCall, ToolSpec
-from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, finding, looking
+from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, finding, looked_up_job_id, looking
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import CallControlResult
 
@@ -17,11 +17,7 @@ __all__ = ["MUTE_CALL"]
 class MuteCallArguments(CallControlArguments):
     """MuteCall requires the call; the server finds it when job_id is omitted."""
 
-    job_id: Identifier | None = Field(
-        None,
-        description="The call (job) id. Omit it and the server looks up the agent's current call.",
-        examples=["job-6581536084722****"],
-    )
+    job_id: Identifier | None = looked_up_job_id("job-6581536084722****")
     channel_id: Identifier | None = Field(
         None,
         description="The channel to mute. Omit it to mute the agent's own channel (CCC only mutes the agent's "

@@ -15,13 +15,8 @@ __all__ = ["UNMUTE_CALL"]
 
 
 class UnmuteCallArguments(CallControlArguments):
-    """UnmuteCall needs only the agent: CCC finds their call and channel itself."""
+    """UnmuteCall needs only the agent: CCC finds their call and channel itself (job_id as in the base)."""
 
-    job_id: Identifier | None = Field(
-        None,
-        description="The call (job) id. Omit it to act on the agent's current call.",
-        examples=["job-6538214103685****"],
-    )
     channel_id: Identifier | None = Field(
         None,
         description="The channel to unmute. Omit it to unmute the agent's own channel, which is almost always "
