@@ -16,8 +16,8 @@ import anyio
 import httpx
 
 from ccc_mcp.api.credentials import resolve_credentials
-from ccc_mcp.config.settings import load_settings
 from ccc_mcp.config.logs import configure_logging
+from ccc_mcp.config.settings import load_settings
 
 
 def plain_transport() -> httpx.AsyncHTTPTransport:

@@ -9,7 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mcp import Client
 
 from ccc_mcp.api.credentials import StaticCredentials
@@ -17,6 +20,7 @@ from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.mcpserver.assembly import build_server
 from ccc_mcp.simulator import Simulator, running_simulator
+from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
 
 
 @asynccontextmanager
@@ -88,3 +92,50 @@ async def test_without_a_default_user_id_is_required_and_its_absence_sends_nothi
     assert (result.structured_content or {})["error"]["code"] == "Parameter.Blank"
     assert (result.structured_content or {})["error"]["params"] == ["user_id"]
     assert sim.stats.received == 0
+
+
+# --- generated input with a default agent: omitting user_id is valid, anything else as before ------------------
+
+GOOD_IDS = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")), min_size=1,
+                   max_size=40).filter(lambda text: bool(text.strip()))
+ANY_VALUE = st.one_of(st.none(), st.integers(), st.booleans(), st.lists(st.text(max_size=3), max_size=2),
+                      st.text(max_size=300), GOOD_IDS)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(user=st.one_of(st.just(...), ANY_VALUE), default=st.sampled_from(["ram", "wang@ccc-test"]))
+def test_with_a_default_agent_user_id_may_be_omitted_and_is_still_validated(user: object, default: str) -> None:
+    """With `CCC_USER_ID`, an omitted (or null) user_id means the default — `ram`: no UserId on the wire — and a
+    given one is validated exactly as without a default: a bad one is refused and nothing is sent."""
+    fake = FakeCcc()
+    arguments: dict[str, object] = {"instance_id": "ccc-test"}
+    if user is not ...:
+        arguments["user_id"] = user
+    out = anyio.run(_unmute, fake, arguments, default)
+    omitted = user is ... or user is None
+    valid = omitted or (isinstance(user, str) and _acceptable(user))
+    if not valid:
+        assert out["error"]["code"] in ("Parameter.Blank", "Parameter.Invalid")
+        assert out["error"]["params"] == ["user_id"]
+        assert fake.seen == []
+        return
+    [seen] = fake.seen
+    expected = None if omitted and default == "ram" else (default if omitted else str(user).strip())
+    assert seen.query.get("UserId") == expected
+    assert seen.signature_valid
+
+
+def _acceptable(text: str) -> bool:
+    import unicodedata
+
+    trimmed = text.strip()
+    refused = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+    return 0 < len(trimmed) <= 256 and not any(unicodedata.category(char) in refused for char in trimmed)
+
+
+async def _unmute(fake: FakeCcc, arguments: dict[str, object], default: str) -> dict[str, Any]:
+    configured = load_settings(endpoint=FAKE_ENDPOINT, user_id=default, audit_log="off")
+    server = build_server(configured, credentials=StaticCredentials(TEST_KEY), transport=fake.transport())
+    async with Client(server) as client:
+        result = await client.call_tool("unmute_call", arguments)
+    return result.structured_content or {}

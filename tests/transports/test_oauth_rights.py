@@ -89,6 +89,8 @@ async def test_an_agent_acts_on_their_own_line_only(
     assert (error["code"], error["params"], error["http_status"]) == ("Forbidden.Agent", [OTHER, ME], 403)
     assert not look.is_error, "reading another agent needs only ccc:read"
     assert [seen.action for seen in fake_ccc.seen] == ["UnmuteCall", "PollUserStatus"], "no request for the refusal"
+    assert bearer not in audit.read_text(), "the caller's token never reaches the audit log"
+    assert bearer not in json.dumps([seen.headers for seen in fake_ccc.seen]), "nor CCC"
     records = [json.loads(line) for line in audit.read_text().splitlines()]
     assert [(r["tool"], r["user"], r["outcome"]) for r in records] == [
         ("unmute_call", ME, "OK"), ("unmute_call", OTHER, "Forbidden.Agent"), ("get_agent_status", OTHER, "OK")
