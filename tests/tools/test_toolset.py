@@ -14,7 +14,7 @@ from mcp_types import CallToolResult
 
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.mcpserver.assembly import build_server
-from ccc_mcp.tools.registry import ToolSelectionError
+from ccc_mcp.tools.registry import ToolSelectionError, narrow
 from tests.fakes import FakeCcc, ccc_error
 
 AGENT = "wang@ccc-test"
@@ -338,3 +338,17 @@ async def test_a_first_refusal_is_not_second_guessed(make_client: Callable[..., 
     out = await call(make_client, "retrieve_call", GIVEN)
     assert out["error"]["code"] == "InvalidOperation.ChannelState"
     assert [seen.action for seen in fake_ccc.seen] == ["RetrieveCall"], "no confirmation without a retry"
+
+
+@pytest.mark.parametrize(
+    ("headers", "visible"),
+    [
+        (None, {"unmute_call", "list_agents"}),
+        ({"x-mcp-tools": "unmute_call"}, {"unmute_call"}),
+        ({"x-mcp-tools": "unmute_call, hold_call"}, {"unmute_call"}),  # asked for more than published: never widened
+        ({"x-mcp-readonly": "true"}, {"list_agents"}),
+        ({"x-mcp-tools": "hold_call", "x-mcp-readonly": "yes"}, set()),
+    ],
+)
+def test_request_headers_only_ever_narrow(headers: dict[str, str] | None, visible: set[str]) -> None:
+    assert narrow(frozenset({"unmute_call", "list_agents"}), headers) == visible

@@ -30,9 +30,16 @@ async def test_headers_narrow_the_listing(http_server: Callable[..., Any], mode:
         assert await _names(running, {"X-MCP-Tools": "unmute_call", "X-MCP-Readonly": "1"}, mode) == []
 
 
-async def test_headers_never_widen_the_published_set(http_server: Callable[..., Any]) -> None:
+async def test_headers_never_widen_the_published_set(http_server: Callable[..., Any], fake_ccc: FakeCcc) -> None:
+    """Neither the listing nor the hints: a hint naming a tool the header asked for but the server does not
+    publish would send the model to a tool that is not there."""
+    widen = {"X-MCP-Tools": "get_agent_status,unmute_call"}
+    fake_ccc.answer(ccc_error(400, "InvalidOperation.UserState", "m", ["READY", "TALKING"]))
     async with http_server(tools="unmute_call") as running:
-        assert await _names(running, {"X-MCP-Tools": "list_agents,unmute_call"}) == ["unmute_call"]
+        assert await _names(running, widen) == ["unmute_call"]
+        async with running.client(headers=widen) as client:
+            result = await client.call_tool("unmute_call", ARGS)
+    assert "get_agent_status" not in result.structured_content["error"]["hint"]  # type: ignore[index]
 
 
 async def test_a_narrowed_away_tool_cannot_be_called(http_server: Callable[..., Any], fake_ccc: FakeCcc) -> None:
