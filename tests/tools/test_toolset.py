@@ -352,3 +352,24 @@ async def test_a_first_refusal_is_not_second_guessed(make_client: Callable[..., 
 )
 def test_request_headers_only_ever_narrow(headers: dict[str, str] | None, visible: set[str]) -> None:
     assert narrow(frozenset({"unmute_call", "list_agents"}), headers) == visible
+
+
+async def test_a_refusal_after_a_throttled_attempt_is_not_second_guessed(
+    make_client: Callable[..., Any], fake_ccc: FakeCcc
+) -> None:
+    """A throttled attempt was never applied, so a refusal on the retry is CCC's real answer."""
+    from tests.fakes import gateway_error
+
+    fake_ccc.answer(gateway_error(429, "Throttling.User"), REFUSED, status(channel(CUSTOMER, flags="[]")))
+    out = await call(make_client, "retrieve_call", GIVEN)
+    assert out["error"]["code"] == "InvalidOperation.ChannelState"
+    assert [seen.action for seen in fake_ccc.seen] == ["RetrieveCall", "RetrieveCall"]
+
+
+async def test_null_lists_from_ccc_read_as_empty(make_client: Callable[..., Any], fake_ccc: FakeCcc) -> None:
+    fake_ccc.answer(envelope({"CallContext": {"JobId": JOB, "ChannelContexts": None},
+                              "UserContext": {"UserId": AGENT, "UserState": "TALKING", "SignedSkillGroupIdList": None,
+                                              "ParallelJobList": None}}))
+    out = await call(make_client, "hold_call", GIVEN)
+    assert out["ok"] is True
+    assert out["call_context"]["channel_contexts"] == []

@@ -162,3 +162,83 @@ async def test_the_static_token_keeps_every_right(http_server: Callable[..., Any
         result = await client.call_tool("unmute_call", {"instance_id": "ccc-test", "user_id": OTHER})
     assert names == READ_TOOLS + CALL_TOOLS
     assert not result.is_error
+
+
+WANG_JOB = "job-of-wang"
+WANG_CUSTOMER = f"ch:customer:139->021:1:{WANG_JOB}"
+
+
+def _my_call() -> httpx.Response:
+    """PollUserStatus for the caller's own agent: on job-mine with two channels."""
+    return httpx.Response(200, json={
+        "Code": "OK", "HttpStatusCode": 200, "Message": "", "RequestId": "REQ-MINE", "Params": [],
+        "Data": {"UserContext": {"UserId": ME, "UserState": "TALKING", "JobId": "job-mine"},
+                 "CallContext": {"JobId": "job-mine", "ChannelContexts": [
+                     {"ChannelId": "ch:customer:mine", "ChannelState": "ANSWERED", "ChannelFlags": "[]"},
+                     {"ChannelId": "ch:user:mine", "ChannelState": "ANSWERED", "UserId": ME, "ChannelFlags": "[]"}]}},
+    })
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("hold_call", {"job_id": WANG_JOB, "channel_id": WANG_CUSTOMER}),
+        ("unmute_call", {"channel_id": "ch:user:wang"}),
+        ("mute_call", {"job_id": WANG_JOB}),
+        ("retrieve_call", {"job_id": "job-mine", "channel_id": WANG_CUSTOMER}),
+    ],
+)
+async def test_ids_of_another_agents_call_are_refused_for_an_own_line_caller(
+    team_server: Callable[..., Any], authorization_server: AuthorizationServer, fake_ccc: FakeCcc,  # noqa: F811
+    tool: str, arguments: dict[str, str],
+) -> None:
+    """CCC is not documented to tie JobId/ChannelId to UserId: the server checks them against the caller's own
+    call (one PollUserStatus) before anything is acted on."""
+    fake_ccc.answer(_my_call())
+    async with team_server() as running, running.client(token(authorization_server, "ccc:calls")) as client:
+        result = await client.call_tool(tool, arguments)
+    error = result.structured_content["error"]  # type: ignore[index]
+    assert error["code"] == "Forbidden.Agent"
+    assert [seen.action for seen in fake_ccc.seen] == ["PollUserStatus"], "nothing was acted on"
+
+
+async def test_ids_of_the_callers_own_call_go_through(
+    team_server: Callable[..., Any], authorization_server: AuthorizationServer, fake_ccc: FakeCcc  # noqa: F811
+) -> None:
+    fake_ccc.answer(_my_call())
+    async with team_server() as running, running.client(token(authorization_server, "ccc:calls")) as client:
+        result = await client.call_tool("hold_call", {"job_id": "job-mine", "channel_id": "ch:customer:mine"})
+    assert not result.is_error, result.structured_content
+    assert [seen.action for seen in fake_ccc.seen] == ["PollUserStatus", "HoldCall"]
+
+
+async def test_descriptions_and_instructions_name_only_the_callers_tools(
+    team_server: Callable[..., Any], authorization_server: AuthorizationServer  # noqa: F811
+) -> None:
+    async with team_server() as running:
+        _, tools = await _tools(running, token(authorization_server, "ccc:calls"))
+        async with running.client(token(authorization_server, "ccc:calls"), mode="legacy") as client:
+            instructions = client.instructions or ""
+    for tool in tools.values():
+        assert "list_agents" not in (tool.description or ""), tool.name
+        assert "get_agent_status" not in (tool.description or ""), tool.name
+    assert "list_agents" not in instructions
+    assert "get_agent_status" not in instructions
+
+
+async def test_without_a_sign_in_an_omitted_user_id_is_refused_not_guessed(fake_ccc: FakeCcc) -> None:
+    """Sign-in mode over stdio (no token): "defaults to you" has nobody to mean, so nothing is sent."""
+    from mcp import Client
+
+    from ccc_mcp.api.credentials import StaticCredentials
+    from ccc_mcp.config.settings import load_settings
+    from ccc_mcp.mcpserver.assembly import build_server
+    from tests.fakes import FAKE_ENDPOINT, TEST_KEY
+
+    settings = load_settings(endpoint=FAKE_ENDPOINT, jwks_url="http://127.0.0.1:9/jwks", jwt_issuer=ISSUER,
+                             resource_url=RESOURCE, agent_claim=CLAIM, instance_id="ccc-test", audit_log="off")
+    server = build_server(settings, credentials=StaticCredentials(TEST_KEY), transport=fake_ccc.transport())
+    async with Client(server) as client:
+        result = await client.call_tool("unmute_call", {})
+    assert result.structured_content["error"]["code"] == "Parameter.Blank"  # type: ignore[index]
+    assert fake_ccc.seen == []

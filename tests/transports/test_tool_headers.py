@@ -68,3 +68,10 @@ async def test_hints_follow_the_narrowed_set(http_server: Callable[..., Any], fa
             hints.append(result.structured_content["error"]["hint"])  # type: ignore[index]
     assert "get_agent_status" in hints[0]
     assert "get_agent_status" not in hints[1]
+
+
+async def test_descriptions_follow_the_narrowed_set(http_server: Callable[..., Any]) -> None:
+    async with http_server() as running, running.client(headers={"X-MCP-Tools": "hold_call"}) as client:
+        [tool] = (await client.list_tools()).tools
+    for other in ("retrieve_call", "list_agents", "get_agent_status"):
+        assert other not in (tool.description or "")

@@ -73,6 +73,7 @@ class ApiResult(BaseModel):
     error: ErrorInfo | None = None
     attempts: int = 0
     retry_after: float | None = None
+    earlier_outcome_unknown: bool = False  # an earlier attempt may have been applied: its answer was lost
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +192,15 @@ class CccClient:
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
             sleep=self._sleep,
         )
-        result: ApiResult = await retrying(self._attempt, action, version, query, body, started)
+        outcomes: list[ApiResult] = []
+
+        async def attempt() -> ApiResult:
+            outcomes.append(await self._attempt(action, version, query, body, started))
+            return outcomes[-1]
+
+        result: ApiResult = await retrying(attempt)
         result.attempts = retrying.statistics.get("attempt_number", 1)
+        result.earlier_outcome_unknown = any(_outcome_unknown(earlier) for earlier in outcomes[:-1])
         if result.error is not None and result.retry_after:
             result.error.hint += f" CCC asked to wait {result.retry_after:g} s before retrying."
         return result
@@ -238,6 +246,12 @@ class CccClient:
                     break
                 chunks.append(chunk)
             return response.status_code, response.headers, b"".join(chunks)
+
+
+def _outcome_unknown(result: ApiResult) -> bool:
+    """The request may have reached CCC and been applied, but its answer was lost or unreadable."""
+    code = result.error.code if result.error is not None else ""
+    return code.startswith("Network.") or code == "Response.Malformed"
 
 
 def _is_transient(result: ApiResult) -> bool:

@@ -36,12 +36,12 @@ API_PAGE: dict[str, ErrorSpec] = {
         "there is nothing to act on. Check the agent's state, or wait until they are on a call."
     ),
     "NotExists.ChannelId": ErrorSpec(
-        404, False, "That channel is not part of the call. Omit channel_id to act on the agent's own "
-        "channel, or use a channel id from the call's channel_contexts."
+        404, False, "That channel is not part of the call. Omit channel_id to let the tool choose the channel "
+        "(its description says which), or use a channel id from the call's channel_contexts."
     ),
     "NotExists.InstanceId": ErrorSpec(
-        404, False, "No CCC instance has that id in this region. Check instance_id (and the configured "
-        "region or endpoint); do not retry with the same value."
+        404, False, "No CCC instance has that id where this server looks. Check instance_id; do not retry "
+        "with the same value, and tell the user if the id is right."
     ),
     "NotExists.UserId": ErrorSpec(
         404, False, "No agent has that user id in this instance. Check user_id (agents look like "
@@ -167,8 +167,8 @@ LOCAL: dict[str, ErrorSpec] = {
         "to repeat; retry once."
     ),
     "Resolve.NoCall": ErrorSpec(
-        None, False, "The agent has no live call (or not the one named), so nothing was sent to change it. "
-        "Check the user_id, or wait until the agent is on a call."
+        None, False, "The agent has no live call, or not the one named, so nothing was sent to change it. "
+        "Check the user_id and job_id (or omit job_id), or wait until the agent is on a call."
     ),
     "Resolve.NoChannel": ErrorSpec(
         None, False, "No channel of the agent's call fits this action, so nothing was changed; the message "

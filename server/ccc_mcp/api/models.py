@@ -8,9 +8,9 @@ types over time, and an unseen `UserState` must never break parsing. Unknown fie
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field, computed_field
+from pydantic import AliasChoices, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 from pydantic.alias_generators import to_pascal
 
 __all__ = [
@@ -24,6 +24,11 @@ __all__ = [
     "UserContext",
     "parse_channel_flags",
 ]
+
+
+def _none_is_empty(value: object) -> object:
+    """CCC may send `null` for an empty list; it must read as empty, not fail the whole answer."""
+    return [] if value is None else value
 
 
 class _WireModel(BaseModel):
@@ -87,6 +92,9 @@ class ChannelContext(_WireModel):
     timestamp: int | None = Field(
         None, description="When this leg's state or flags last changed, in milliseconds since the Unix epoch."
     )
+    channel_variables: str | None = Field(
+        None, description="Data carried with this leg, as CCC sent it (may be absent)."
+    )
 
     @computed_field(  # type: ignore[prop-decorator]
         description="The channel's flags as a list: MUTED (the agent on it cannot be heard), HOLD (the party "
@@ -110,7 +118,7 @@ class CallContext(_WireModel):
     instance_id: str | None = Field(None, description="The CCC instance of the call.")
     job_id: str | None = Field(None, description="The call's id (CCC calls a call a job).")
     call_variables: str | None = Field(None, description="Data carried with the call, as CCC sent it (may be absent).")
-    channel_contexts: list[ChannelContext] = Field(
+    channel_contexts: Annotated[list[ChannelContext], BeforeValidator(_none_is_empty)] = Field(
         default_factory=list, description="Every leg of the call: the agent's, the customer's and any other party's."
     )
 
@@ -150,10 +158,10 @@ class UserContext(_WireModel):
         None, description="When the agent was last reserved for an incoming call, in milliseconds since the Unix epoch."
     )
     outbound_scenario: bool | None = Field(None, description="True when the agent is in outbound-only mode.")
-    signed_skill_group_id_list: list[str] = Field(
+    signed_skill_group_id_list: Annotated[list[str], BeforeValidator(_none_is_empty)] = Field(
         default_factory=list, description="The skill groups the agent is signed in to."
     )
-    parallel_job_list: list[ParallelJob] = Field(
+    parallel_job_list: Annotated[list[ParallelJob], BeforeValidator(_none_is_empty)] = Field(
         default_factory=list, description="Other calls the agent is involved in at the same time (usually empty)."
     )
 
@@ -175,8 +183,8 @@ class RealtimeAgentState(_WireModel):
     mobile: str | None = None
     work_mode: str | None = None
     outbound_scenario: bool | None = None
-    skill_group_id_list: list[str] = Field(default_factory=list)
-    skill_group_name_list: list[str] = Field(default_factory=list)
+    skill_group_id_list: Annotated[list[str], BeforeValidator(_none_is_empty)] = Field(default_factory=list)
+    skill_group_name_list: Annotated[list[str], BeforeValidator(_none_is_empty)] = Field(default_factory=list)
     state: str | None = None
     state_code: str | None = None
     state_time: int | None = None
@@ -192,7 +200,9 @@ class RealtimeAgentStatesPage(_WireModel):
     page_number: int | None = None
     page_size: int | None = None
     total_count: int | None = None
-    rows: list[RealtimeAgentState] = Field(default_factory=list, validation_alias="List")
+    rows: Annotated[list[RealtimeAgentState], BeforeValidator(_none_is_empty)] = Field(
+        default_factory=list, validation_alias="List"
+    )
 
 
 class ApiEnvelope(BaseModel):

@@ -171,7 +171,7 @@ class Settings(BaseSettings):
     audit_log: str = Field(
         "stderr",
         validation_alias="CCC_MCP_AUDIT_LOG",
-        description="Where the audit log (one JSON line per mutating tool call) goes: stderr, off, or a file path.",
+        description="Where the audit log (one JSON line per tool call) goes: stderr, off, or a file path.",
     )
     shutdown_grace: float = Field(
         10.0,

@@ -13,7 +13,7 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, CallToolResult, ListToolsResult, TextContent
+from pydantic import BaseModel
 
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.policy.identity import Caller, identify
@@ -117,10 +118,14 @@ class ToolNarrowing:
     answered as for an unknown tool; a call the scopes do not allow reaches the tool, which answers a
     structured, audited Forbidden.Scope."""
 
-    def __init__(self, toolset: Toolset) -> None:
+    def __init__(self, toolset: Toolset, instructions: Callable[[frozenset[str]], str]) -> None:
         self.toolset = toolset
+        self.instructions = instructions
+        self.specs = {spec.name: spec for spec in toolset.specs}
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.method in ("initialize", "server/discover"):
+            return await self._introduce(ctx, call_next)
         if ctx.method not in ("tools/list", "tools/call"):
             return await call_next(ctx)
         headers = request_headers(ctx)
@@ -134,12 +139,43 @@ class ToolNarrowing:
             if name not in narrowed:
                 return CallToolResult(content=[TextContent(type="text", text=f"Unknown tool: {name}")], is_error=True)
             return await call_next(ctx)
-        if enabled == self.toolset.published:
-            return await call_next(ctx)
         result = await call_next(ctx)
+        return result if enabled == self.toolset.published else self._listing(result, enabled)
+
+    async def _introduce(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        """initialize / server/discover: the instructions name only this caller's tools."""
+        result = await call_next(ctx)
+        try:
+            enabled = self.toolset.visible(identify(ctx), request_headers(ctx))
+        except ToolSelectionError:
+            return result  # tools/list will say what is wrong with the header
+        return result if enabled == self.toolset.published else self._with_instructions(result, enabled)
+
+    def _listing(self, result: HandlerResult, enabled: frozenset[str]) -> HandlerResult:
+        """tools/list for this caller: only their tools, with descriptions that name only their tools."""
+        guide = Guide(enabled)
         if isinstance(result, ListToolsResult):
-            return result.model_copy(update={"tools": [tool for tool in result.tools if tool.name in enabled]})
+            tools = [
+                tool.model_copy(update={"description": self.specs[tool.name].describe(guide)})
+                for tool in result.tools
+                if tool.name in enabled
+            ]
+            return result.model_copy(update={"tools": tools})
         if isinstance(result, dict) and isinstance(result.get("tools"), list):  # the SDK may serialise first
-            return {**result, "tools": [tool for tool in result["tools"] if tool.get("name") in enabled]}
+            listed = [
+                {**tool, "description": self.specs[tool["name"]].describe(guide)}
+                for tool in result["tools"]
+                if tool.get("name") in enabled
+            ]
+            return {**result, "tools": listed}
         raise TypeError(f"unexpected tools/list result {type(result).__name__}")  # pinned by test_adapter
+
+    def _with_instructions(self, result: HandlerResult, enabled: frozenset[str]) -> HandlerResult:
+        """An initialize / server/discover answer whose instructions name only this caller's tools."""
+        text = self.instructions(enabled)
+        if isinstance(result, dict) and "instructions" in result:
+            return {**result, "instructions": text}
+        if isinstance(result, BaseModel) and hasattr(result, "instructions"):
+            return result.model_copy(update={"instructions": text})
+        return result
 

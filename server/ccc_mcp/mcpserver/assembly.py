@@ -93,5 +93,5 @@ def build_server(
         log_level=settings.log_level,
         token_verifier=token_verifier,
         auth=auth,
-        middleware=[ToolNarrowing(toolset)],
+        middleware=[ToolNarrowing(toolset, instructions)],
     )

@@ -1,4 +1,5 @@
-"""The audit log: one JSON line per mutating tool call, for whoever must answer "who unmuted that?".
+"""The audit log: one JSON line per tool call (reads, refusals and actions alike), for whoever must answer
+"who unmuted that?".
 
 It records the caller, what was asked and what happened — never a secret or a token. Each AuditLog has its
 own logger (named `ccc_mcp.policy.audit`, but outside the logging tree) and handler, so the audit trail can be a

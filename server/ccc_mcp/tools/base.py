@@ -72,6 +72,7 @@ class ToolCall(Generic[ArgsT]):
     guide: Guide
     facts: CallFacts
     started: float  # on the client's clock: every request of this tool call shares one deadline from here
+    own_line_only: bool = False  # the caller may control only their own agent's call (scope, not supervise)
 
     async def ccc(
         self, action: str, params: Mapping[str, str | None], form: Mapping[str, str | None] | None = None
@@ -144,6 +145,9 @@ async def _run(
         job=getattr(args, "job_id", None),
         channel=getattr(args, "channel_id", None),
     )
+    if acts_for_agent and not named:  # e.g. sign-in mode without a sign-in: no default to stand in
+        blank = describe("Parameter.Blank", "The parameter user_id may not be null or blank.", params=["user_id"])
+        return spec.result(ok=False, error=blank), facts
     instance = instance_for(settings, facts.instance)
     if isinstance(instance, ErrorInfo):
         return spec.result(ok=False, error=instance), facts
@@ -151,7 +155,8 @@ async def _run(
     refused = refusal(caller, spec.access, user, settings)
     if refused is not None:
         return spec.result(ok=False, error=refused), facts
-    call = ToolCall(args, instance, user, settings, app.client, guide, facts, started)
+    own_only = caller.scopes is not None and settings.supervise_scope not in caller.scopes
+    call = ToolCall(args, instance, user, settings, app.client, guide, facts, started, own_only)
     return await spec.run(call), facts
 
 

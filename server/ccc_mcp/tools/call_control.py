@@ -109,6 +109,10 @@ async def act(
     whether a channel is already as the action leaves it (see `_confirmed`)."""
     args = call.args
     job_id, channel_id = args.job_id, args.channel_id
+    if call.own_line_only and (job_id is not None or channel_id is not None):
+        refused = await _not_own_call(call, job_id, channel_id)
+        if refused is not None:
+            return refused
     resolved: Resolution | None = None
     rule = channel_rule if channel_id is None else None
     if (needs_job and job_id is None) or rule is not None:
@@ -133,10 +137,35 @@ async def act(
     return result
 
 
+async def _not_own_call(
+    call: ToolCall[CallArgsT], job_id: str | None, channel_id: str | None
+) -> CallControlResult | None:
+    """For a caller limited to their own line: ids they give must be of their own agent's current call.
+    CCC is not documented to tie JobId/ChannelId to UserId, so the server checks it (one PollUserStatus)."""
+    status = from_api(await call.ccc("PollUserStatus", {"UserId": call.user_id, "DeviceId": call.settings.device_id}))
+    if not status.ok:
+        return status
+    live = status.call_context
+    own_channels = {ch.channel_id for ch in live.channel_contexts} if live is not None else set()
+    current = live.job_id if live is not None else None
+    if (job_id is not None and job_id != current) or (channel_id is not None and channel_id not in own_channels):
+        named = channel_id if job_id is None else job_id
+        error = describe(
+            "Forbidden.Agent",
+            f"{named} is not part of your own agent's current call ({current or 'none'}); you may control only "
+            "your own agent's calls. Nothing was changed.",
+            params=[named, str(call.user_id)],
+        )
+        return CallControlResult(ok=False, request_id=status.request_id, error=error)
+    return None
+
+
 def _refused_on_retry(outcome: ApiResult) -> bool:
-    """CCC refused a retry for the channel's state. When the first attempt's answer was lost (dropped, cut)
-    CCC may have applied it already: HoldCall (strict) and RetrieveCall then refuse to apply it twice."""
-    return outcome.attempts > 1 and outcome.error is not None and outcome.error.code == "InvalidOperation.ChannelState"
+    """CCC refused a retry for the channel's state after an earlier attempt whose answer was lost (dropped, cut,
+    unreadable): CCC may have applied that one already, and HoldCall (strict) and RetrieveCall refuse to apply
+    it twice. A retry after a throttled or 5xx attempt (never applied) is not second-guessed."""
+    refused = outcome.error is not None and outcome.error.code == "InvalidOperation.ChannelState"
+    return refused and outcome.earlier_outcome_unknown
 
 
 async def _confirmed(

@@ -82,8 +82,8 @@ async def resolve_target(call: ToolCall[Any], rule: ChannelRule | None) -> Resol
     if args.job_id is not None and args.job_id != current:
         error = describe(
             "Resolve.NoCall",
-            f"Call {args.job_id} is not agent {agent}'s current call ({current}); pass channel_id as well to act "
-            f"on {args.job_id}, or omit job_id to act on {current}.",
+            f"Call {args.job_id} is not agent {agent}'s current call ({current}); omit job_id to act on "
+            f"{current}.",
             params=[agent, state],
         )
         return Failure(error, outcome.request_id)
