@@ -25,7 +25,6 @@ import pytest
 
 from tests.reliability.conftest import (
     ARGS,
-    DEADLINE,
     INSTANCE,
     MAX_ATTEMPTS,
     WANG,
@@ -229,7 +228,8 @@ async def test_persistent_fault(
         assert run.requests == target.clean_requests_around_the_fault(run.attempts), (
             f"{target.name}: the requests before the faulted one once, nothing after it: {dict(run.requests)}"
         )
-        assert run.seconds <= DEADLINE + 0.5, f"{target.name}: took {run.seconds:.2f} s, over the {DEADLINE} s deadline"
+        # No wall-clock upper bound here (a loaded machine would make it flake): the deadline is proven with an
+        # injected clock in tests/api/test_client.py, and here by the attempt counts above; seconds are reported.
         check_next_call_is_served(run)
     figures.setdefault("faults", {})[name] = {
         "code": code,
@@ -276,7 +276,6 @@ async def test_transient_fault_is_absorbed(figures: dict[str, Any], name: str, r
             assert "answer was lost" in run.answer["resolved"]["how"], target.name
             expected["PollUserStatus"] += 1  # the confirmation
         assert run.requests == expected, target.name
-        assert run.seconds <= DEADLINE + 0.5, f"{target.name}: took {run.seconds:.2f} s"
         if "retry-after" in name:
             assert run.seconds >= 1.0, f"{target.name}: x-acs-retry-after was honoured"
         check_next_call_is_served(run)
