@@ -1,9 +1,11 @@
 """What every tool shares: its declaration (`ToolSpec`), the call it runs (`ToolCall`), and the one
-pipeline every call goes through (`run_tool`): rate limit, argument validation, instance policy, the
-tool's own work, next-step guidance, the log line and the audit record.
+pipeline every call goes through (`run_tool`): rate limit, argument validation, instance policy, the agent
+to act for and the caller's rights, the tool's own work, next-step guidance, the log line and the audit
+record (docs/architecture.md §2).
 
-A tool module declares a `ToolSpec` — name, description, arguments model, result model, annotations and an
-async `run` — and nothing else; it never sees MCP types. `adapter.py` turns specs into MCP tools.
+A tool module declares a `ToolSpec` — name, description, arguments model, result model, annotations,
+access and an async `run` — and nothing else; it never builds an MCP message.
+`mcpserver/adapter.py` turns specs into MCP tools.
 """
 
 from __future__ import annotations
