@@ -242,3 +242,16 @@ async def test_without_a_sign_in_an_omitted_user_id_is_refused_not_guessed(fake_
         result = await client.call_tool("unmute_call", {})
     assert result.structured_content["error"]["code"] == "Parameter.Blank"  # type: ignore[index]
     assert fake_ccc.seen == []
+
+
+async def test_the_own_line_check_and_the_lookup_share_one_status_request(
+    team_server: Callable[..., Any], authorization_server: AuthorizationServer, fake_ccc: FakeCcc  # noqa: F811
+) -> None:
+    """job_id given, channel_id omitted: one PollUserStatus both checks the call is the caller's own and finds
+    the customer's channel to hold."""
+    fake_ccc.answer(_my_call())
+    async with team_server() as running, running.client(token(authorization_server, "ccc:calls")) as client:
+        result = await client.call_tool("hold_call", {"job_id": "job-mine"})
+    assert not result.is_error, result.structured_content
+    assert [seen.action for seen in fake_ccc.seen] == ["PollUserStatus", "HoldCall"]
+    assert fake_ccc.seen[1].query["ChannelId"] == "ch:customer:mine"

@@ -31,6 +31,9 @@ def _none_is_empty(value: object) -> object:
     return [] if value is None else value
 
 
+NullIsEmpty = BeforeValidator(_none_is_empty)
+
+
 class _WireModel(BaseModel):
     """Parses PascalCase, accepts snake_case, keeps unknown fields, serialises snake_case."""
 
@@ -41,9 +44,6 @@ class _WireModel(BaseModel):
         extra="allow",
         json_schema_serialization_defaults_required=True,
     )
-
-
-KNOWN_CHANNEL_FLAGS = ("MUTED", "HOLD", "MONITORING", "MONITORED", "COACHING", "COACHED")
 
 
 def parse_channel_flags(raw: str | None) -> list[str] | None:
@@ -118,7 +118,7 @@ class CallContext(_WireModel):
     instance_id: str | None = Field(None, description="The CCC instance of the call.")
     job_id: str | None = Field(None, description="The call's id (CCC calls a call a job).")
     call_variables: str | None = Field(None, description="Data carried with the call, as CCC sent it (may be absent).")
-    channel_contexts: Annotated[list[ChannelContext], BeforeValidator(_none_is_empty)] = Field(
+    channel_contexts: Annotated[list[ChannelContext], NullIsEmpty] = Field(
         default_factory=list, description="Every leg of the call: the agent's, the customer's and any other party's."
     )
 
@@ -158,10 +158,10 @@ class UserContext(_WireModel):
         None, description="When the agent was last reserved for an incoming call, in milliseconds since the Unix epoch."
     )
     outbound_scenario: bool | None = Field(None, description="True when the agent is in outbound-only mode.")
-    signed_skill_group_id_list: Annotated[list[str], BeforeValidator(_none_is_empty)] = Field(
+    signed_skill_group_id_list: Annotated[list[str], NullIsEmpty] = Field(
         default_factory=list, description="The skill groups the agent is signed in to."
     )
-    parallel_job_list: Annotated[list[ParallelJob], BeforeValidator(_none_is_empty)] = Field(
+    parallel_job_list: Annotated[list[ParallelJob], NullIsEmpty] = Field(
         default_factory=list, description="Other calls the agent is involved in at the same time (usually empty)."
     )
 
@@ -183,8 +183,8 @@ class RealtimeAgentState(_WireModel):
     mobile: str | None = None
     work_mode: str | None = None
     outbound_scenario: bool | None = None
-    skill_group_id_list: Annotated[list[str], BeforeValidator(_none_is_empty)] = Field(default_factory=list)
-    skill_group_name_list: Annotated[list[str], BeforeValidator(_none_is_empty)] = Field(default_factory=list)
+    skill_group_id_list: Annotated[list[str], NullIsEmpty] = Field(default_factory=list)
+    skill_group_name_list: Annotated[list[str], NullIsEmpty] = Field(default_factory=list)
     state: str | None = None
     state_code: str | None = None
     state_time: int | None = None
@@ -200,7 +200,7 @@ class RealtimeAgentStatesPage(_WireModel):
     page_number: int | None = None
     page_size: int | None = None
     total_count: int | None = None
-    rows: Annotated[list[RealtimeAgentState], BeforeValidator(_none_is_empty)] = Field(
+    rows: Annotated[list[RealtimeAgentState], NullIsEmpty] = Field(
         default_factory=list, validation_alias="List"
     )
 

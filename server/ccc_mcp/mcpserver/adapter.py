@@ -76,11 +76,14 @@ class Toolset:
     def published(self) -> frozenset[str]:
         return frozenset(spec.name for spec in self.specs)
 
+    def allowed(self, caller: Caller) -> frozenset[str]:
+        """The published tools the caller's scopes allow."""
+        return allowed(caller, [(spec.name, spec.access) for spec in self.specs], self.settings)
+
     def visible(self, caller: Caller, headers: Mapping[str, str] | None) -> frozenset[str]:
         """Published, narrowed by the request's headers (may raise ToolSelectionError), allowed by the
         caller's scopes."""
-        access = [(spec.name, spec.access) for spec in self.specs]
-        return narrow(self.published, headers) & allowed(caller, access, self.settings)
+        return narrow(self.published, headers) & self.allowed(caller)
 
 
 def build_mcp_tool(spec: ToolSpec[Any], toolset: Toolset) -> Tool:
@@ -131,14 +134,14 @@ class ToolNarrowing:
         headers = request_headers(ctx)
         try:
             narrowed = narrow(self.toolset.published, headers)
-            enabled = self.toolset.visible(identify(ctx), headers)
         except ToolSelectionError as exc:  # a typo must not silently hide every tool
             raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
-        if ctx.method == "tools/call":
+        if ctx.method == "tools/call":  # rights are the tool's to check: it answers a structured refusal
             name = (ctx.params or {}).get("name")
             if name not in narrowed:
                 return CallToolResult(content=[TextContent(type="text", text=f"Unknown tool: {name}")], is_error=True)
             return await call_next(ctx)
+        enabled = narrowed & self.toolset.allowed(identify(ctx))
         result = await call_next(ctx)
         return result if enabled == self.toolset.published else self._listing(result, enabled)
 

@@ -19,7 +19,7 @@ from ccc_mcp.api.models import CallControlData, ChannelContext
 from ccc_mcp.tools.arguments import Identifier, ToolArguments
 from ccc_mcp.tools.base import ToolCall
 from ccc_mcp.tools.guidance import Guide
-from ccc_mcp.tools.resolve import ChannelRule, Failure, resolve_target
+from ccc_mcp.tools.resolve import ChannelRule, Failure, poll_status, resolve_target
 from ccc_mcp.tools.results import CallControlResult, Resolution
 
 __all__ = [
@@ -109,14 +109,16 @@ async def act(
     whether a channel is already as the action leaves it (see `_confirmed`)."""
     args = call.args
     job_id, channel_id = args.job_id, args.channel_id
+    status: ApiResult | None = None  # one PollUserStatus serves both the own-line check and resolution
     if call.own_line_only and (job_id is not None or channel_id is not None):
-        refused = await _not_own_call(call, job_id, channel_id)
+        status = await poll_status(call)
+        refused = _not_own_call(from_api(status), job_id, channel_id, call.user_id)
         if refused is not None:
             return refused
     resolved: Resolution | None = None
     rule = channel_rule if channel_id is None else None
     if (needs_job and job_id is None) or rule is not None:
-        found = await resolve_target(call, rule)
+        found = await resolve_target(call, rule, status)
         if isinstance(found, Failure):
             return CallControlResult(ok=False, request_id=found.request_id, error=found.error)
         resolved, job_id = found, found.job_id
@@ -137,12 +139,11 @@ async def act(
     return result
 
 
-async def _not_own_call(
-    call: ToolCall[CallArgsT], job_id: str | None, channel_id: str | None
+def _not_own_call(
+    status: CallControlResult, job_id: str | None, channel_id: str | None, agent: str | None
 ) -> CallControlResult | None:
-    """For a caller limited to their own line: ids they give must be of their own agent's current call.
-    CCC is not documented to tie JobId/ChannelId to UserId, so the server checks it (one PollUserStatus)."""
-    status = from_api(await call.ccc("PollUserStatus", {"UserId": call.user_id, "DeviceId": call.settings.device_id}))
+    """For a caller limited to their own line: ids they give must be of their own agent's current call (as
+    `status`, PollUserStatus, shows it). CCC is not documented to tie JobId/ChannelId to UserId."""
     if not status.ok:
         return status
     live = status.call_context
@@ -154,7 +155,7 @@ async def _not_own_call(
             "Forbidden.Agent",
             f"{named} is not part of your own agent's current call ({current or 'none'}); you may control only "
             "your own agent's calls. Nothing was changed.",
-            params=[named, str(call.user_id)],
+            params=[named, str(agent)],
         )
         return CallControlResult(ok=False, request_id=status.request_id, error=error)
     return None
@@ -177,7 +178,7 @@ async def _confirmed(
 ) -> CallControlResult | None:
     """The action's effect, confirmed with PollUserStatus after a refused retry: success when the channel is
     already as the action leaves it (the lost first attempt was applied), else None (the refusal stands)."""
-    status = from_api(await call.ccc("PollUserStatus", {"UserId": call.user_id, "DeviceId": call.settings.device_id}))
+    status = from_api(await poll_status(call))
     live = status.call_context
     if not status.ok or live is None or live.job_id != job_id:
         return None

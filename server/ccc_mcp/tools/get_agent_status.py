@@ -13,6 +13,7 @@ from ccc_mcp.tools.arguments import Identifier, ToolArguments
 from ccc_mcp.tools.base import ToolCall, ToolSpec
 from ccc_mcp.tools.call_control import finding, from_api, instance_id_field, user_id_field
 from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.resolve import poll_status
 from ccc_mcp.tools.results import AgentStatusResult
 
 __all__ = ["GET_AGENT_STATUS"]
@@ -47,8 +48,7 @@ def _live(call_context: CallContext | None) -> CallContext | None:
 
 
 async def run(call: ToolCall[AgentStatusArguments]) -> AgentStatusResult:
-    outcome = await call.ccc("PollUserStatus", {"UserId": call.user_id, "DeviceId": call.settings.device_id})
-    mapped = from_api(outcome)
+    mapped = from_api(await poll_status(call))
     if not mapped.ok:
         return AgentStatusResult(ok=False, request_id=mapped.request_id, error=mapped.error)
     live = _live(mapped.call_context)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from ccc_mcp.api.client import ApiResult
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import CallControlData, ChannelContext, ErrorInfo
 from ccc_mcp.tools.results import Resolution
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from ccc_mcp.tools.base import ToolCall
     from ccc_mcp.tools.call_control import CallControlArguments
 
-__all__ = ["HELD", "LIVE_OTHER_PARTY", "ChannelRule", "Failure", "describe_channel", "resolve_target"]
+__all__ = ["HELD", "LIVE_OTHER_PARTY", "ChannelRule", "Failure", "describe_channel", "poll_status", "resolve_target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +57,19 @@ def describe_channel(channel: ChannelContext) -> str:
     return f"{channel.channel_id} ({who}, {channel.channel_state}, {flags})"
 
 
-async def resolve_target(call: ToolCall[Any], rule: ChannelRule | None) -> Resolution | Failure:
-    """The agent's current call (and, with `rule`, the one channel that fits it), from PollUserStatus."""
+async def poll_status(call: ToolCall[Any]) -> ApiResult:
+    """The one PollUserStatus request a tool makes for its agent (read, look up, check or confirm)."""
+    return await call.ccc("PollUserStatus", {"UserId": call.user_id, "DeviceId": call.settings.device_id})
+
+
+async def resolve_target(
+    call: ToolCall[Any], rule: ChannelRule | None, outcome: ApiResult | None = None
+) -> Resolution | Failure:
+    """The agent's current call (and, with `rule`, the one channel that fits it), from PollUserStatus — the
+    answer given as `outcome` when the tool already asked, else a new request."""
     args: CallControlArguments = call.args
-    outcome = await call.ccc("PollUserStatus", {"UserId": call.user_id, "DeviceId": call.settings.device_id})
+    if outcome is None:
+        outcome = await poll_status(call)
     if outcome.error is not None:
         return Failure(outcome.error, outcome.request_id)
     try:
