@@ -158,12 +158,17 @@ async def _feed(
 
 
 async def _serve_sdk(server: MCPServer, grace: float) -> None:
-    """The SDK's own stdio transport, with the same wait for answers when stdin ends."""
+    """The SDK's own stdio transport, with the same wait for answers when stdin ends, and the same flush of
+    stray output while fd 1 still points at stderr."""
     inflight = InFlight()
     send, receive = stdio_read_channel()
-    async with stdio_server() as (sdk_read, sdk_write), anyio.create_task_group() as tasks:
-        tasks.start_soon(_feed, sdk_read, send, inflight, grace)
-        await serve_on_streams(server, receive, _NotingWrites(sdk_write, inflight))
+    async with stdio_server() as (sdk_read, sdk_write):
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_feed, sdk_read, send, inflight, grace)
+                await serve_on_streams(server, receive, _NotingWrites(sdk_write, inflight))
+        finally:
+            _flush_stray_output()
 
 
 class _NotingWrites:
