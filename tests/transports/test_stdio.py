@@ -277,7 +277,8 @@ async def test_blocking_mode_is_given_back(pipes: Pipes) -> None:
     assert os.get_blocking(server_in)
     assert os.get_blocking(server_out)
     async with event_loop_streams(server_in, server_out, grace=0):
-        assert not os.get_blocking(server_in) and not os.get_blocking(server_out), "the observable is real"
+        assert not os.get_blocking(server_in), "the observable is real"
+        assert not os.get_blocking(server_out)
     assert os.get_blocking(server_in)
     assert os.get_blocking(server_out)
 
