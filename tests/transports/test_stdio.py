@@ -287,7 +287,11 @@ async def test_blocking_mode_is_given_back(pipes: Pipes) -> None:
 
 
 CHILD = [sys.executable, "-m", "tests.transports.stdio_child"]
-CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "server"), str(ROOT)])}
+# Without PYTHONUNBUFFERED, as clients launch servers: an unflushed print then stays in sys.stdout's buffer.
+CHILD_ENV = {
+    **{name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"},
+    "PYTHONPATH": os.pathsep.join([str(ROOT / "server"), str(ROOT)]),
+}
 
 
 def run_child(**stdin: Any) -> subprocess.CompletedProcess[bytes]:
