@@ -153,9 +153,11 @@ async def serving(server: MCPServer, grace: float = 5.0) -> AsyncIterator[Peer]:
         async with anyio.create_task_group() as tasks:
 
             async def run() -> None:
-                async with event_loop_streams(server_in, server_out, grace=grace) as (read_stream, write_stream):
-                    await serve_on_streams(server, read_stream, write_stream)
-                os.close(server_out)  # the server is done: the client reads the end of the answers
+                try:
+                    async with event_loop_streams(server_in, server_out, grace=grace) as (read_stream, write_stream):
+                        await serve_on_streams(server, read_stream, write_stream)
+                finally:
+                    os.close(server_out)  # the server is done: the client reads the end of the answers
 
             tasks.start_soon(run)
             yield peer
