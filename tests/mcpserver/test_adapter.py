@@ -3,14 +3,30 @@ fails here first, with a name that says what broke."""
 
 from __future__ import annotations
 
+import inspect
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import anyio
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
+from mcp.server.stdio import stdio_server
+from mcp.shared.message import SessionMessage
+from mcp_types import jsonrpc_message_adapter
 
 from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.config.settings import load_settings
-from ccc_mcp.mcpserver.adapter import Toolset, build_mcp_tool
+from ccc_mcp.mcpserver.adapter import (
+    Toolset,
+    build_mcp_tool,
+    decode_stdio_line,
+    encode_stdio_message,
+    stdio_read_channel,
+)
 from ccc_mcp.mcpserver.assembly import build_server
 from ccc_mcp.tools.schema import published_input_schema
 from ccc_mcp.tools.unmute_call import UNMUTE_CALL
@@ -57,3 +73,109 @@ async def test_middleware_sees_method_params_and_request_and_may_replace_the_res
     assert request is None
     assert kind in ("dict", "ListToolsResult")
     assert listed == [], "the middleware's result is what the client got"
+
+
+# --- stdio: what transports.stdio mirrors of the SDK's stdio transport ---------------------------------
+
+SDK_STDIO_SCRIPT = """
+import json, sys
+import anyio
+from mcp.server.stdio import stdio_server
+from mcp.shared.message import SessionMessage
+from mcp_types import jsonrpc_message_adapter
+
+def describe(item):
+    if isinstance(item, SessionMessage):
+        return item.message.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return [type(item).__name__, str(item)]
+
+async def main():
+    async with stdio_server() as (read, write):
+        items = [describe(item) async for item in read]
+        with open(sys.argv[2]) as outgoing:
+            for raw in json.load(outgoing):
+                await write.send(SessionMessage(jsonrpc_message_adapter.validate_python(raw)))
+        await write.aclose()
+    with open(sys.argv[1], "w") as seen:
+        json.dump(items, seen)
+
+anyio.run(main)
+"""
+
+STDIN_BYTES = (
+    b'{"jsonrpc":"2.0","id":1,"method":"ping"}\n'
+    b"{not json\n"
+    b'{"jsonrpc":"2.0","id":2\n'
+    b'{"jsonrpc":"2.0","method":"x","params":{"s":"caf\xc3\xa9 \xff \xe5\xb7"}}\n'
+    b"\n"
+    b'{"jsonrpc":"2.0","id":3,"method":"ping"}\r\n'
+    b'{"jsonrpc":"2.0","id":4,"method":"ping"}\r'
+    b'{"jsonrpc":"2.0","id":5,"method":"ping"}'
+)
+# The lines the SDK's text wrapper (universal newlines) reads from STDIN_BYTES: CR LF and a lone CR end a
+# line as LF does, and the last line needs no newline.
+STDIN_LINES = [
+    b'{"jsonrpc":"2.0","id":1,"method":"ping"}\n',
+    b"{not json\n",
+    b'{"jsonrpc":"2.0","id":2\n',
+    b'{"jsonrpc":"2.0","method":"x","params":{"s":"caf\xc3\xa9 \xff \xe5\xb7"}}\n',
+    b"\n",
+    b'{"jsonrpc":"2.0","id":3,"method":"ping"}\n',
+    b'{"jsonrpc":"2.0","id":4,"method":"ping"}\n',
+    b'{"jsonrpc":"2.0","id":5,"method":"ping"}',
+]
+OUTGOING = [
+    {"jsonrpc": "2.0", "id": 1, "result": {}},
+    {"jsonrpc": "2.0", "id": 2, "result": {"content": [{"type": "text", "text": "caf\xe9 \u5de5\u5177 \U0001f600"}]}},
+    {"jsonrpc": "2.0", "id": 3, "error": {"code": -32602, "message": "bad \u00ab params \u00bb"}},
+    {"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": None}},
+]
+
+
+def _describe(item: Any) -> Any:
+    if isinstance(item, SessionMessage):
+        return item.message.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return [type(item).__name__, str(item)]
+
+
+def test_our_stdio_lines_and_messages_are_the_sdks(tmp_path: Path) -> None:
+    """The SDK's stdio transport, on a real process's stdin and stdout: each line of stdin becomes the read
+    item `decode_stdio_line` makes of it (same message, or same exception with the same text: invalid JSON,
+    a cut line, invalid UTF-8 replaced, an empty line), and each message is written as the bytes
+    `encode_stdio_message` gives (compact, unset fields left out, UTF-8 unescaped)."""
+    seen, outgoing = tmp_path / "seen.json", tmp_path / "outgoing.json"
+    outgoing.write_text(json.dumps(OUTGOING))
+    done = subprocess.run(
+        [sys.executable, "-c", SDK_STDIO_SCRIPT, str(seen), str(outgoing)],
+        input=STDIN_BYTES, capture_output=True, timeout=60, check=True,
+    )
+    assert json.loads(seen.read_text()) == [_describe(decode_stdio_line(line)) for line in STDIN_LINES]
+    ours = [encode_stdio_message(SessionMessage(jsonrpc_message_adapter.validate_python(raw))) for raw in OUTGOING]
+    assert done.stdout == b"".join(ours)
+
+
+async def test_our_read_channel_is_the_kind_the_sdks_stdio_server_hands_the_server() -> None:
+    """The same stream types (context-aware, so a handler runs in the context its message was read in)."""
+    send, receive = stdio_read_channel()
+    quiet_in, quiet_out = anyio.wrap_file(io.StringIO("")), anyio.wrap_file(io.StringIO())
+    async with stdio_server(stdin=quiet_in, stdout=quiet_out) as (sdk_read, sdk_write):
+        assert type(sdk_read) is type(receive)
+        assert type(sdk_write) is type(send)
+        await sdk_write.aclose()
+    await send.aclose()
+    await receive.aclose()
+
+
+def test_run_stdio_async_is_the_lowlevel_loop_on_the_stdio_streams() -> None:
+    """`serve_on_streams` does what `MCPServer.run_stdio_async` does with the SDK's streams; if the SDK's
+    method changes (more set-up, other options), ours must follow."""
+    source = inspect.getsource(MCPServer.run_stdio_async)
+    body = [text.strip() for text in source.splitlines()[2:] if text.strip()]
+    assert body == [
+        "async with stdio_server() as (read_stream, write_stream):",
+        "await self._lowlevel_server.run(",
+        "read_stream,",
+        "write_stream,",
+        "self._lowlevel_server.create_initialization_options(),",
+        ")",
+    ]

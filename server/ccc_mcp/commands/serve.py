@@ -64,8 +64,9 @@ async def _serve(settings: Settings, transport: str, host: str, port: int, simul
         )
         if transport == "stdio":
             from ccc_mcp.mcpserver.assembly import build_server
+            from ccc_mcp.transports.stdio import serve_stdio
 
-            await build_server(settings, credentials=credentials).run_stdio_async()
+            await serve_stdio(build_server(settings, credentials=credentials), grace=settings.shutdown_grace)
             return
         await _serve_http(settings, credentials, host, port)
 

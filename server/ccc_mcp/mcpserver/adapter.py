@@ -7,7 +7,12 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
   the caller's raw arguments and validates them itself, so bad input is a structured result instead of the
   SDK's raw pydantic text;
 - `MCPServer.middleware` (provisional in mcp 2.x) sees every request with `ctx.method`, the raw
-  `ctx.params` and `ctx.request` (the Starlette request on HTTP, None on stdio), and may replace the result.
+  `ctx.params` and `ctx.request` (the Starlette request on HTTP, None on stdio), and may replace the result;
+- for `transports.stdio`, what the SDK's stdio transport does that ours mirrors: the stream pair it hands
+  the server (context-aware memory streams, unbuffered), how it turns a line of stdin into a read-stream
+  item (UTF-8 with invalid bytes replaced; a line that is not a JSON-RPC message becomes the validation
+  exception itself), how it writes a message (one compact JSON line, aliases, unset fields left out), and
+  how `MCPServer.run_stdio_async` runs the server on that pair.
 """
 
 from __future__ import annotations
@@ -15,14 +20,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
-from mcp.server.mcpserver import Context
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp.shared._context_streams import ContextReceiveStream, ContextSendStream, create_context_streams
+from mcp.shared._stream_protocols import ReadStream, WriteStream
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, CallToolResult, ListToolsResult, TextContent
+from mcp.shared.message import SessionMessage
+from mcp_types import INVALID_PARAMS, CallToolResult, ListToolsResult, TextContent, jsonrpc_message_adapter
 from pydantic import BaseModel
 
 from ccc_mcp.config.settings import Settings
@@ -34,7 +42,20 @@ from ccc_mcp.tools.registry import ToolSelectionError, narrow
 from ccc_mcp.tools.results import ToolResult
 from ccc_mcp.tools.schema import published_input_schema
 
-__all__ = ["ToolNarrowing", "Toolset", "build_mcp_tool", "request_headers", "to_tool_result"]
+__all__ = [
+    "ReadStream",
+    "StdioItem",
+    "ToolNarrowing",
+    "Toolset",
+    "WriteStream",
+    "build_mcp_tool",
+    "decode_stdio_line",
+    "encode_stdio_message",
+    "request_headers",
+    "serve_on_streams",
+    "stdio_read_channel",
+    "to_tool_result",
+]
 
 
 class _RawArgumentsTool(Tool):
@@ -182,3 +203,46 @@ class ToolNarrowing:
             return result.model_copy(update={"instructions": text})
         return result
 
+
+# What the SDK's stdio transport does, for transports.stdio (architecture.md §1): pinned by test_adapter.
+
+StdioItem: TypeAlias = SessionMessage | Exception
+"""What the server's read stream carries: a message, or the exception a line that is not one raised.
+`ReadStream` / `WriteStream` are the SDK's protocols for the streams its server loop takes."""
+
+
+def stdio_read_channel() -> tuple[ContextSendStream[StdioItem], ContextReceiveStream[StdioItem]]:
+    """A read-stream pair of the kind `mcp.server.stdio.stdio_server` hands the server: unbuffered (the
+    reader waits until the server takes each message: that is the back-pressure on stdin), carrying the
+    sender's context with each message."""
+    return create_context_streams[StdioItem](0)
+
+
+def decode_stdio_line(line: bytes) -> StdioItem:
+    """One line of stdin as the SDK's stdio transport makes it a read-stream item: decoded as UTF-8 with
+    invalid bytes replaced, then validated as a JSON-RPC message; a line that is not one becomes the
+    exception, which the server's loop logs and skips."""
+    text = line.decode("utf-8", errors="replace")
+    try:
+        message = jsonrpc_message_adapter.validate_json(text, by_name=False)
+    except Exception as exc:
+        return exc
+    return SessionMessage(message)
+
+
+def encode_stdio_message(session_message: SessionMessage) -> bytes:
+    """One message as the SDK's stdio transport writes it (compact JSON, aliases, unset fields left out,
+    non-ASCII as UTF-8), newline included. Serialised straight to bytes: the same bytes `model_dump_json`
+    would give, without the round trip through str and back."""
+    message = session_message.message
+    encoded = message.__pydantic_serializer__.to_json(message, by_alias=True, exclude_unset=True)
+    return encoded + b"\n"
+
+
+async def serve_on_streams(
+    server: MCPServer, read_stream: ReadStream[StdioItem], write_stream: WriteStream[SessionMessage]
+) -> None:
+    """Serve one connection on the given streams, as `MCPServer.run_stdio_async` does on the SDK's: the
+    server's lifespan, then its loop until the read stream ends."""
+    lowlevel = server._lowlevel_server
+    await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
