@@ -177,7 +177,7 @@ class Settings(BaseSettings):
         10.0,
         ge=0,
         validation_alias="CCC_MCP_SHUTDOWN_GRACE",
-        description="HTTP: seconds in-flight calls get to finish after SIGTERM.",
+        description="Seconds in-flight calls get to finish: on HTTP after SIGTERM, on stdio after stdin ends.",
     )
 
     @field_validator(
