@@ -56,7 +56,8 @@ async def test_a_refused_call_takes_no_place() -> None:
     limiter = RateLimiter(3, 3)
     await hits(limiter, 3)
     first_refusal, *later = await hits(limiter, 5)
-    assert not first_refusal.allowed and not any(v.allowed for v in later)
+    assert not first_refusal.allowed
+    assert not any(v.allowed for v in later)
     # Refusals added no entry: the wait still counts down to the first allowed call's expiry, never further.
     assert all(v.wait <= first_refusal.wait for v in later)
 
@@ -109,13 +110,15 @@ async def test_redis_down_degrades_to_memory_then_comes_back(
     redis.stop()
     during = await hits(limiter, 4)
     assert allowed(during) == 3, "degraded: the same limit, counted afresh in this process"
-    assert not during[-1].allowed and during[-1].wait > 0, "a refusal in memory has its real wait too"
+    assert not during[-1].allowed
+    assert during[-1].wait > 0, "a refusal in memory has its real wait too"
     assert limiter.degraded
     assert errors == [1], "one Redis failure; no Redis attempt on every call while degraded"
 
     clock.now += 5  # the retry is due, but Redis is still down: one more failure, no second warning
     await limiter.hit("client-b")
-    assert errors == [1, 1] and limiter.degraded
+    assert errors == [1, 1]
+    assert limiter.degraded
 
     redis.start()  # back, empty (nothing is saved)
     await limiter.hit("client-b")
@@ -143,7 +146,9 @@ async def test_a_silent_redis_still_gets_an_answer_in_bounded_time() -> None:
         url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
         limiter = RateLimiter(3, 3, url, on_error=lambda: errors.append(1))
         verdict = await asyncio.wait_for(limiter.hit(KEY), timeout=30)
-        assert verdict.allowed and limiter.degraded and errors == [1]
+        assert verdict.allowed
+        assert limiter.degraded
+        assert errors == [1]
     finally:
         listener.close()
 
