@@ -19,6 +19,11 @@ pytestmark = pytest.mark.e2e
 ARGS = {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"}
 
 
+def server_log(directory: Path) -> str:
+    [log] = directory.glob("server-*.log")
+    return log.read_text()
+
+
 async def outcomes(base: str, count: int) -> list[str]:
     answers = []
     async with Client(f"{base}/mcp") as client:
@@ -40,8 +45,7 @@ async def test_redis_dying_under_a_server_degrades_it_and_never_leaks_the_passwo
 
     codes = [json.loads(answer)["error"]["code"] if '"error": {' in answer else "OK" for answer in shared + degraded]
     assert codes == ["OK", "OK", "OK", "Throttling"] * 2, "the limit on Redis, then the same limit in memory"
-    [log] = tmp_path.glob("server-*.log")
-    text = log.read_text()
+    text = server_log(tmp_path)
     assert text.count("Rate limits: Redis at redis://:***@127.0.0.1") == 1, "one warning when it degrades"
     assert REDIS_PASSWORD not in text
     assert not any(REDIS_PASSWORD in answer for answer in shared + degraded)
