@@ -107,7 +107,7 @@ LIMIT = 6  # calls per client per minute; the burst is the same, so one 60 s win
 
 
 @pytest.mark.parametrize(("storage", "times_the_limit"), [("redis", 1), ("memory", 2)])
-async def test_a_client_gets_the_limit_once_across_times_the_limit_redis(
+async def test_a_client_gets_the_limit_once_across_replicas_sharing_redis(
     simulator: Simulator, http_process: Callable[..., Any], nginx: Callable[[int, int], str], request: pytest.FixtureRequest,
     storage: str, times_the_limit: int,
 ) -> None:
