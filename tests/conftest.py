@@ -15,4 +15,4 @@ for _name in list(os.environ):
     if _name.startswith("CCC_") and _name not in SUITE_KNOBS:
         del os.environ[_name]
 
-pytest_plugins = ["tests.fakes"]
+pytest_plugins = ["tests.fakes", "tests.redis_server"]

@@ -108,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ToolSelectionError as exc:
         print(f"ccc-mcp: invalid setting tools: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, process=settings.workers > 1)
     from ccc_mcp.commands.serve import serve
 
     return serve(settings, transport=args.transport, host=args.host, port=args.port, simulator=args.simulator)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from pydantic import ValidationError
 
@@ -94,3 +98,60 @@ def test_read_only_is_a_switch_on_the_command_line() -> None:
     assert parser.parse_args(["serve", "--read-only"]).read_only is True
     assert parser.parse_args(["serve"]).read_only is None  # unset: the environment decides
     assert parser.parse_args(["serve", "--tools", "a,b"]).tools == "a,b"
+
+
+# --- rate-limit storage and workers -----------------------------------------------------------------------
+
+REDIS_CANARY = "canary-redis-pw-77e2"
+
+
+def test_rate_limit_storage_defaults_to_memory_and_takes_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().rate_limit_storage.get_secret_value() == "memory://"
+    monkeypatch.setenv("CCC_MCP_RATE_LIMIT_STORAGE", f" redis://:{REDIS_CANARY}@10.0.0.5:6379/2 ")
+    settings = load_settings()
+    assert settings.rate_limit_storage.get_secret_value() == f"redis://:{REDIS_CANARY}@10.0.0.5:6379/2"
+    assert REDIS_CANARY not in repr(settings), "the URL is a secret: repr never shows it"
+
+
+@pytest.mark.parametrize("url", ["mongodb://h/db", "http://h", "localhost:6379", f"memcached://:{REDIS_CANARY}@h"])
+def test_unsupported_storage_is_refused_without_showing_the_url(url: str) -> None:
+    with pytest.raises(ValidationError, match="must be one of memory://, redis://") as refused:
+        load_settings(rate_limit_storage=url)
+    assert REDIS_CANARY not in str(refused.value)
+
+
+def test_workers_and_rate_limit_are_whole_numbers() -> None:
+    assert load_settings().workers == 1
+    for bad in ({"workers": 0}, {"workers": 65}, {"rate_limit": 1.5}):
+        with pytest.raises(ValidationError):
+            load_settings(**bad)
+
+
+def _serve(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CCC_")} | env
+    return subprocess.run([sys.executable, "-m", "ccc_mcp", "serve", *args], capture_output=True, text=True,
+                          timeout=60, env=environment, stdin=subprocess.DEVNULL)
+
+
+def test_a_bad_storage_stops_start_up_with_exit_2_and_never_shows_the_password() -> None:
+    out = _serve("--transport", "http", CCC_MCP_RATE_LIMIT_STORAGE=f"mongodb://:{REDIS_CANARY}@h:27017/x")
+    assert out.returncode == 2
+    assert "invalid setting CCC_MCP_RATE_LIMIT_STORAGE" in out.stderr
+    assert "must be one of memory://, redis://" in out.stderr
+    assert REDIS_CANARY not in out.stderr + out.stdout
+
+
+def test_help_never_shows_the_storage_password() -> None:
+    out = _serve("--help", CCC_MCP_RATE_LIMIT_STORAGE=f"redis://:{REDIS_CANARY}@h:6379/0")
+    assert out.returncode == 0
+    assert "--rate-limit-storage URL" in out.stdout
+    assert "--workers WORKERS" in out.stdout
+    assert REDIS_CANARY not in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_workers_are_refused_on_stdio(how: str) -> None:
+    out = _serve("--workers", "2") if how == "flag" else _serve(CCC_MCP_WORKERS="2")
+    assert out.returncode == 2
+    assert "needs --transport http" in out.stderr
+    assert out.stdout == "", "stdio: nothing but protocol on stdout"

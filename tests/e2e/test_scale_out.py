@@ -101,3 +101,31 @@ async def test_one_client_across_two_replicas_in_both_eras(
     for audit in audits:
         for line in audit.read_text().splitlines():
             assert json.loads(line)["outcome"] == "OK"
+
+
+LIMIT = 6  # calls per client per minute; the burst is the same, so one 60 s window holds it all
+
+
+@pytest.mark.parametrize(("storage", "times_the_limit"), [("redis", 1), ("memory", 2)])
+async def test_a_client_gets_the_limit_once_across_replicas_sharing_redis(
+    simulator: Simulator, http_process: Callable[..., Any], nginx: Callable[[int, int], str], request: pytest.FixtureRequest,
+    storage: str, times_the_limit: int,
+) -> None:
+    """3L calls round-robin over two replicas: with Redis about L are answered, with memory:// about 2L.
+
+    No tolerance is needed: the calls are sequential (no race between the check and the take) and all fall in
+    one 60 s window, so the count is exact. Each replica receives about 3L/2 >= L calls, so with memory:// each
+    spends its whole limit."""
+    url = request.getfixturevalue("redis_server").url if storage == "redis" else "memory://"
+    env = {"CCC_MCP_RATE_LIMIT": str(LIMIT), "CCC_MCP_RATE_BURST": str(LIMIT), "CCC_MCP_RATE_LIMIT_STORAGE": url,
+           "CCC_MCP_AUDIT_LOG": "off"}
+    bases = [http_process(simulator, **env)[0] for _ in range(2)]
+    front = nginx(*(int(base.rsplit(":", 1)[1]) for base in bases))
+    codes = []
+    async with Client(f"{front}/mcp") as client:
+        for _ in range(3 * LIMIT):
+            result = await client.call_tool("unmute_call", {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"})
+            error = (result.structured_content or {}).get("error")
+            codes.append(error["code"] if error else "OK")
+    assert codes.count("OK") == LIMIT * times_the_limit, codes
+    assert codes.count("Throttling") == 3 * LIMIT - LIMIT * times_the_limit, "every other call: a structured Throttling"

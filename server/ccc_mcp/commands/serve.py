@@ -1,18 +1,26 @@
-"""Running the server: stdio or Streamable HTTP, against CCC or the embedded simulator."""
+"""Running the server: stdio or Streamable HTTP, against CCC or the embedded simulator; over HTTP in one
+process or in `--workers N` processes sharing the port."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
 import anyio
 
 from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials, describe_source, resolve_credentials
 from ccc_mcp.api.signing import SigningKey
-from ccc_mcp.config.settings import Settings
+from ccc_mcp.config.logs import configure_logging
+from ccc_mcp.config.settings import Settings, storage_scheme
 from ccc_mcp.net.loopback import is_loopback_host
 
-__all__ = ["ServeError", "check_http_binding", "serve"]
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+__all__ = ["ServeError", "check_http_binding", "serve", "worker_app"]
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +34,17 @@ def serve(settings: Settings, *, transport: str, host: str, port: int, simulator
     try:
         if transport == "http":
             check_http_binding(settings, host)
-        anyio.run(_serve, settings, transport, host, port, simulator)
+        elif settings.workers > 1:
+            raise ServeError(
+                f"--workers/CCC_MCP_WORKERS={settings.workers} needs --transport http: a stdio server has one "
+                "client, its parent process, and runs as one process."
+            )
+        return anyio.run(_serve, settings, transport, host, port, simulator)
     except ServeError as exc:
         log.error("%s", exc)
         return 2
     except KeyboardInterrupt:
         return 130
-    return 0
 
 
 def check_http_binding(settings: Settings, host: str) -> None:
@@ -47,7 +59,7 @@ def check_http_binding(settings: Settings, host: str) -> None:
     )
 
 
-async def _serve(settings: Settings, transport: str, host: str, port: int, simulator: bool) -> None:
+async def _serve(settings: Settings, transport: str, host: str, port: int, simulator: bool) -> int:
     async with AsyncExitStack() as stack:
         credentials: CredentialsProvider
         if simulator:
@@ -67,8 +79,11 @@ async def _serve(settings: Settings, transport: str, host: str, port: int, simul
             from ccc_mcp.transports.stdio import serve_stdio
 
             await serve_stdio(build_server(settings, credentials=credentials), grace=settings.shutdown_grace)
-            return
+            return 0
+        if settings.workers > 1:  # the simulator's key goes to the workers; CCC's they resolve each for itself
+            return await _supervise(settings, credentials if simulator else None, host, port)
         await _serve_http(settings, credentials, host, port)
+        return 0
 
 
 async def _serve_http(settings: Settings, credentials: CredentialsProvider, host: str, port: int) -> None:
@@ -79,9 +94,67 @@ async def _serve_http(settings: Settings, credentials: CredentialsProvider, host
 
     app = build_http_app(settings, credentials)
     config = uvicorn_config(app, graceful_seconds=settings.shutdown_grace, host=host, port=port)
-    mode = "OAuth" if settings.oauth_enabled else "bearer token" if settings.auth_token else "no authentication"
-    log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, mode)
+    log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, _auth_mode(settings))
     await uvicorn.Server(config).serve()
+
+
+def worker_app(settings: Settings, credentials: CredentialsProvider | None) -> ASGIApp:
+    """The app of one `--workers` process (uvicorn calls it in the child): the parent's settings exactly, flags
+    included; the simulator's key when the parent runs one, else the credential chain resolved here."""
+    configure_logging(settings.log_level, process=True)
+    from ccc_mcp.transports.streamable_http import build_http_app
+
+    log.info("Worker process %d serving", os.getpid())
+    return build_http_app(settings, credentials or resolve_credentials())
+
+
+async def _supervise(settings: Settings, credentials: CredentialsProvider | None, host: str, port: int) -> int:
+    """`--workers N`: uvicorn's supervisor starts N processes on one socket bound here, restarts any that
+    dies, and on SIGTERM or SIGINT stops them all; each drains its in-flight calls (CCC_MCP_SHUTDOWN_GRACE)."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    from ccc_mcp.net.asgi import bind_socket, uvicorn_config
+
+    _log_shared_limits(settings)
+    factory = functools.partial(worker_app, settings, credentials)
+    config = uvicorn_config(factory, graceful_seconds=settings.shutdown_grace, factory=True, workers=settings.workers)
+    sock = bind_socket(host, port)
+    try:
+        supervisor = Multiprocess(config, sockets=[sock])  # in the main thread: it installs the signal handlers
+        log.warning(
+            "Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s) in %d worker processes",
+            host, sock.getsockname()[1], _auth_mode(settings), settings.workers,
+        )  # fmt: skip
+        await anyio.to_thread.run_sync(supervisor.run)
+    finally:
+        sock.close()
+    failed = [process.pid for process in supervisor.processes if process.exitcode == STARTUP_FAILURE]
+    if failed:
+        log.error("Worker process %s failed to start; see its log lines above", failed[0])
+        return 1
+    return 0
+
+
+def _log_shared_limits(settings: Settings) -> None:
+    """How the per-client rate limit holds across the workers."""
+    if settings.rate_limit == 0:
+        return
+    storage = settings.rate_limit_storage.get_secret_value()
+    if storage_scheme(storage) == "memory":
+        log.warning(
+            "Rate limits: each of the %d workers limits alone (memory://): a client may get up to %d x %d calls "
+            "a minute. Set CCC_MCP_RATE_LIMIT_STORAGE=redis://... to share one limit.",
+            settings.workers, settings.workers, settings.rate_limit,
+        )  # fmt: skip
+        return
+    from ccc_mcp.policy.ratelimit import redact
+
+    log.info("Rate limits: shared by every worker through %s", redact(storage))
+
+
+def _auth_mode(settings: Settings) -> str:
+    return "OAuth" if settings.oauth_enabled else "bearer token" if settings.auth_token else "no authentication"
 
 
 async def _start_simulator(stack: AsyncExitStack, settings: Settings) -> tuple[Settings, CredentialsProvider]:

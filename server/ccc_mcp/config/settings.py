@@ -8,6 +8,7 @@ Alibaba Cloud chain (see `api/credentials.py`).
 from __future__ import annotations
 
 import argparse
+import re
 import typing
 from collections.abc import Callable, Collection, Mapping
 from typing import Annotated, Any, Literal
@@ -18,17 +19,36 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ccc_mcp.net.loopback import is_loopback_host
 
-__all__ = ["DEFAULT_DEVICE_ID", "Settings", "SimulatorSettings", "load_settings", "settings_options"]
+__all__ = [
+    "DEFAULT_DEVICE_ID",
+    "STORAGE_SCHEMES",
+    "Settings",
+    "SimulatorSettings",
+    "load_settings",
+    "settings_options",
+    "storage_scheme",
+]
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 DEFAULT_DEVICE_ID = "ccc-mcp-server"
 
+# The rate-limit storages `limits` serves asynchronously that we accept (policy/ratelimit.py).
+STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def storage_scheme(url: str) -> str:
+    """A storage URL's scheme, lower-cased ("" when it has none)."""
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
 
 class Settings(BaseSettings):
-    """The server's configuration. Flags override the environment; the environment overrides defaults."""
+    """The server's configuration. Flags override the environment; the environment overrides defaults.
+    Validation errors never quote the value given: some carry secrets (a token, Redis's password)."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True, validate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", frozen=True, validate_by_name=True, hide_input_in_errors=True
+    )
 
     region: str = Field("cn-shanghai", validation_alias="CCC_REGION", description="CCC region id.")
     endpoint: str | None = Field(
@@ -153,14 +173,41 @@ class Settings(BaseSettings):
         description="With CCC_MCP_AGENT_CLAIM: the scope that allows call control on any agent of the allowed "
         "instances.",
     )
-    rate_limit: float = Field(
-        120.0,
+    rate_limit: int = Field(
+        120,
         ge=0,
         validation_alias="CCC_MCP_RATE_LIMIT",
-        description="HTTP: tool calls per minute per client (token bucket); 0 disables. Not applied on stdio.",
+        description="HTTP: tool calls per client in any 60 seconds (a moving window; a whole number); 0 disables. "
+        "A refused call answers a Throttling error saying how long to wait, and counts for nothing. Not applied "
+        "on stdio.",
     )
     rate_burst: int = Field(
-        20, ge=1, validation_alias="CCC_MCP_RATE_BURST", description="HTTP: calls a client may make at once."
+        20,
+        ge=1,
+        validation_alias="CCC_MCP_RATE_BURST",
+        description="HTTP: calls per client in any ceil(60 x burst / rate) seconds, the time the steady rate "
+        "takes to earn them (a second moving window): 120 a minute with bursts of 20 is at most 20 calls in any "
+        "10 seconds and 120 in any 60.",
+    )
+    rate_limit_storage: SecretStr = Field(
+        "memory://",  # validated into a SecretStr (validate_default), shown as it is in --help
+        validate_default=True,
+        validation_alias="CCC_MCP_RATE_LIMIT_STORAGE",
+        description="HTTP: where the per-client counts live. memory:// counts in each process alone (N replicas "
+        "or workers allow N times the limit); redis://[:password@]host:port/db (also rediss://, redis+unix://, "
+        "redis+sentinel://, redis+cluster://) shares them between every replica. Each Redis command gets 0.5 s; "
+        "when Redis fails, each process limits alone in memory with the same limits, logs one warning, and tries "
+        "Redis again every 5 s. Put a password in the environment, not the flag (ps shows flags); it is never "
+        "logged.",
+        json_schema_extra={"metavar": "URL"},
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        validation_alias="CCC_MCP_WORKERS",
+        description="HTTP: server processes sharing the port, each with its own CCC connections; with "
+        "memory:// rate limits each limits alone. Refused on stdio.",
     )
     max_body_bytes: int = Field(
         65536,
@@ -212,6 +259,16 @@ class Settings(BaseSettings):
             raise ValueError("CCC_ENDPOINT may use plain http only for a loopback host; use https")
         return value.rstrip("/")
 
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _check_storage(cls, value: SecretStr) -> SecretStr:
+        """Only the scheme is ever shown: the URL may carry Redis's password."""
+        scheme = storage_scheme(value.get_secret_value().strip())
+        if scheme not in STORAGE_SCHEMES:
+            accepted = ", ".join(f"{name}://" for name in STORAGE_SCHEMES)
+            shown = repr(scheme) if re.fullmatch(r"[a-z][a-z0-9+.-]{0,19}", scheme) else "none recognisable"
+            raise ValueError(f"CCC_MCP_RATE_LIMIT_STORAGE must be one of {accepted} (got scheme {shown})")
+        return SecretStr(value.get_secret_value().strip())
 
     @property
     def oauth_enabled(self) -> bool:

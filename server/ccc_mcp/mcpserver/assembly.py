@@ -58,6 +58,12 @@ def make_client(
     )
 
 
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """The per-client limiter, counting in memory or in the configured Redis (policy/ratelimit.py)."""
+    storage = settings.rate_limit_storage.get_secret_value()
+    return RateLimiter(settings.rate_limit, settings.rate_burst, storage)
+
+
 def build_server(
     settings: Settings,
     *,
@@ -74,7 +80,7 @@ def build_server(
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         client = make_client(settings, credentials, transport)
         limiting = rate_limited and settings.rate_limit > 0
-        limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if limiting else None
+        limiter = rate_limiter(settings) if limiting else None
         audit = AuditLog(settings.audit_log)
         try:
             yield AppState(settings=settings, client=client, limiter=limiter, audit=audit)

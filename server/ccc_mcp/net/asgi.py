@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, Literal
 
 import uvicorn
@@ -36,9 +36,12 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_config(app: ASGIApp, *, graceful_seconds: float, **options: Any) -> uvicorn.Config:
+def uvicorn_config(
+    app: ASGIApp | Callable[[], ASGIApp], *, graceful_seconds: float, **options: Any
+) -> uvicorn.Config:
     """uvicorn as every service here runs it: no access log, no Server header, logging left to the process,
-    in-flight requests given `graceful_seconds` (at least 1) to finish on shutdown."""
+    in-flight requests given `graceful_seconds` (at least 1) to finish on shutdown. `app` may be a factory
+    (with `factory=True`), as `serve --workers` gives each worker process."""
     return uvicorn.Config(
         app,
         access_log=False,

@@ -162,12 +162,11 @@ async def _run(
     return await spec.run(call), facts
 
 
-def _throttled(spec: ToolSpec[Any], limiter: RateLimiter, key: str) -> ToolResult:
-    wait = limiter.retry_after(key)
+def _throttled(spec: ToolSpec[Any], limiter: RateLimiter, wait: float) -> ToolResult:
     error = describe(
         "Throttling",
-        f"Too many calls from this client: the limit is {limiter.rate * 60:g} per minute "
-        f"with bursts of {limiter.burst:g}.",
+        f"Too many calls from this client: the limit is {limiter.per_minute} per minute "
+        f"with bursts of {limiter.burst}.",
         http_status=429,
     )
     error.hint = f"This server is limiting your calls. Wait {wait:.1f} s before calling again."
@@ -206,8 +205,8 @@ def _log_call(spec: ToolSpec[Any], result: ToolResult, facts: CallFacts, latency
 async def run_tool(spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide) -> ToolResult:
     """One tool call as the server runs it: rate limit, the call itself, guidance, the log line, the audit."""
     started = time.monotonic()
-    if app.limiter is not None and not app.limiter.allow(caller.key):
-        result, facts = _throttled(spec, app.limiter, caller.key), CallFacts()
+    if app.limiter is not None and not (verdict := await app.limiter.hit(caller.key)).allowed:
+        result, facts = _throttled(spec, app.limiter, verdict.wait), CallFacts()
     else:
         try:
             result, facts = await _run(spec, app, caller, raw, guide)
