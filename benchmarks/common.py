@@ -3,6 +3,7 @@ the server processes the harness starts (and always stops)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -311,14 +312,20 @@ class ServerProcess:
         raise TimeoutError(f"{self.name} did not listen on {self.port} within {timeout} s:\n{self.log_tail()}")
 
     def stop(self, timeout: float = 15) -> None:
+        """SIGTERM (then SIGKILL) to this process; then any of its descendants that outlived it (worker
+        processes whose parent did not reap them) are killed by pid, as read just before the stop."""
         if self.process is None or self.process.poll() is not None:
             return
+        descendants = process_tree(self.process.pid)[1:]
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+        for pid in descendants:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def simulator_process(log_dir: Path) -> ServerProcess:
