@@ -112,7 +112,7 @@ async def _start_all(ctx: Context, variants: list[Variant]) -> ServerProcess:
         try:
             await _ready(variant.server)
         except (RuntimeError, TimeoutError) as exc:
-            last = variant.server.log_tail(3) or str(exc).splitlines()[0]
+            last = " / ".join(variant.server.log_tail(3).splitlines()) or str(exc).splitlines()[0]
             variant.skipped = f"the server did not start with {variant.settings}: {last}"
             variant.server.stop()
     return reference
