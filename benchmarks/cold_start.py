@@ -6,8 +6,8 @@ after it is timed too (not a goal): it shows what ccc-mcp pays lazily on its fir
 
 ccc-mcp runs with OTEL_EXPORTER_OTLP_ENDPOINT unset (`child_env` strips every OTEL_* variable), so its
 figure is the cold start with telemetry off. When the `[otel]` extra is installed, one more variant runs
-ccc-mcp with opentelemetry made unimportable (`hide_otel/sitecustomize.py`): the pair shows that merely
-installing the extra costs the cold start nothing.
+ccc-mcp with the extra's packages made unimportable (`hide_otel/sitecustomize.py`; opentelemetry-api, which
+the MCP SDK requires, stays): the pair shows what merely installing the extra costs the cold start.
 """
 
 from __future__ import annotations

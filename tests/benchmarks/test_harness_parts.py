@@ -1,6 +1,6 @@
 """The parts of the harness that a quick run cannot show on a tree without the fleet features: the OTLP sink
 counts what it receives, the Redis probe sees commands, a server's worker processes are in its CPU sum,
-opentelemetry can be hidden from a child, and no child inherits OTEL_* settings. Nothing here is timed."""
+the [otel] extra can be hidden from a child, and no child inherits OTEL_* settings. Nothing here is timed."""
 
 from __future__ import annotations
 
@@ -104,13 +104,14 @@ def test_a_servers_cpu_is_summed_over_its_worker_processes() -> None:
     assert tree_cpu_delta(used, used) == 0
 
 
-def test_hide_otel_makes_opentelemetry_unimportable_in_a_child(tmp_path: Path) -> None:
-    fake = tmp_path / "opentelemetry" / "sdk"
+def test_hide_otel_hides_the_otel_extra_but_not_the_api_the_mcp_sdk_needs(tmp_path: Path) -> None:
+    fake = tmp_path / "opentelemetry" / "sdk"  # a portion of the `opentelemetry` namespace, as the SDK is
     fake.mkdir(parents=True)
-    (fake.parent / "__init__.py").write_text("")
     (fake / "__init__.py").write_text("")
     probe = (
-        "import importlib.util as u\ntry:\n    print(u.find_spec('opentelemetry.sdk') is not None)\n"
+        "import importlib.util as u\n"
+        "import opentelemetry.trace, mcp.server.mcpserver\n"  # the API, and the MCP SDK that imports it
+        "try:\n    print(u.find_spec('opentelemetry.sdk') is not None)\n"
         "except ModuleNotFoundError:\n    print(False)"
     )
 
