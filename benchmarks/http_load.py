@@ -157,15 +157,15 @@ async def run(ctx: Context) -> dict[str, Any]:
             row["worst_ms"] = max(r["max_ms"] for r in series)
             table[name][str(concurrency)] = row
 
-    def series(name: str, concurrency: int, metric: str = "calls_per_s") -> list[float]:
+    def by_run(name: str, concurrency: int, metric: str = "calls_per_s") -> list[float]:
         return [r[metric] for r in runs[name][concurrency]]
 
     ratios = {
         str(c): {
-            "ours_vs_bare": paired_ratio(series(OURS, c), series(BARE, c)),
-            "plain_vs_bare": paired_ratio(series(PLAIN, c), series(BARE, c)),
-            "ours_vs_plain": paired_ratio(series(OURS, c), series(PLAIN, c)),
-            "p99_ours_vs_bare": paired_ratio(series(OURS, c, "p99_ms"), series(BARE, c, "p99_ms")),
+            "ours_vs_bare": paired_ratio(by_run(OURS, c), by_run(BARE, c)),
+            "plain_vs_bare": paired_ratio(by_run(PLAIN, c), by_run(BARE, c)),
+            "ours_vs_plain": paired_ratio(by_run(OURS, c), by_run(PLAIN, c)),
+            "p99_ours_vs_bare": paired_ratio(by_run(OURS, c, "p99_ms"), by_run(BARE, c, "p99_ms")),
         }
         for c in sizes.http_concurrency
     }
