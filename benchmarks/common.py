@@ -3,6 +3,7 @@ the server processes the harness starts (and always stops)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -28,10 +29,17 @@ SIM_ACCESS_KEY_SECRET = "sim-access-key-secret"  # noqa: S105 - the simulator's 
 DEMO_INSTANCE = "ccc-demo"
 DEMO_USER = "agent@ccc-demo"
 UNMUTE_ARGUMENTS = {"instance_id": DEMO_INSTANCE, "user_id": DEMO_USER}
+# Wang (docs/simulator.md, "The Wang walk-through"): TALKING on job-demo-3, nothing muted or held at start.
+WANG = "wang@ccc-demo"
+WANG_JOB = "job-demo-3"
+WANG_CUSTOMER_CHANNEL = "ch:customer:13900000006->02100000000:1700000300000:job-demo-3"
 
 PYTHON = sys.executable
 LOOPBACK = "127.0.0.1"
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+# Configuration the harness never inherits: the developer's Alibaba and CCC settings, and OpenTelemetry's
+# (an inherited OTEL_EXPORTER_OTLP_ENDPOINT would switch telemetry on where no run asked for it).
+_FOREIGN_PREFIXES = ("ALIBABA_CLOUD_", "CCC_", "OTEL_")
 
 
 def ensure_importable() -> None:
@@ -41,10 +49,10 @@ def ensure_importable() -> None:
 
 
 def scrub_environment() -> None:
-    """This process and its children: no Alibaba configuration of the developer's, no metadata service,
-    no proxy (the official SDK honours HTTP_PROXY): everything stays on loopback."""
+    """This process and its children: no Alibaba or OpenTelemetry configuration of the developer's, no
+    metadata service, no proxy (the official SDK honours HTTP_PROXY): everything stays on loopback."""
     for name in list(os.environ):
-        if name.startswith(("ALIBABA_CLOUD_", "CCC_")) or name in _PROXY_VARIABLES:
+        if name.startswith(_FOREIGN_PREFIXES) or name in _PROXY_VARIABLES:
             del os.environ[name]
     os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
@@ -55,11 +63,12 @@ def child_env(**extra: str) -> dict[str, str]:
 
     Bytecode writing is allowed (as after a `pip install`, which compiles): with PYTHONDONTWRITEBYTECODE
     set, every cold start of the working tree would recompile `ccc_mcp` while the SDK's .pyc were ready.
+    No OTEL_* variable is inherited: telemetry is on only where a run sets it in `extra` (fleet section).
     """
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("ALIBABA_CLOUD_", "CCC_")) and name not in _PROXY_VARIABLES
+        if not name.startswith(_FOREIGN_PREFIXES) and name not in _PROXY_VARIABLES
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     paths = [str(SERVER_DIR), str(REPO_ROOT)]
@@ -128,6 +137,50 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
+def _parent_pids() -> dict[int, int]:
+    """pid -> parent pid of every process visible in /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited meanwhile
+            continue
+        parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+    return parents
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (a server's worker processes), from the parent links in /proc."""
+    children: dict[int, list[int]] = {}
+    for child, parent in _parent_pids().items():
+        children.setdefault(parent, []).append(child)
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(children.get(current, []))
+    return tree
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds so far of each process of `pid`'s tree (a process that exits meanwhile is left out)."""
+    used: dict[int, float] = {}
+    for member in process_tree(pid):
+        try:
+            used[member] = cpu_seconds(member)
+        except (OSError, ValueError, IndexError):
+            continue
+    return used
+
+
+def tree_cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds a process tree used between two `tree_cpu` readings; a process born in between counts
+    whole (it started during the window)."""
+    return sum(seconds - before.get(member, 0.0) for member, seconds in after.items())
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size (VmRSS) of a process."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -158,6 +211,51 @@ def machine() -> dict[str, Any]:
         "implementation": sys.implementation.name,
         "platform": sys.platform,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        **load_now(),
+    }
+
+
+_BUSY_SHARE = 0.05  # a process using at least 5 % of a core during the sample counts as busy
+_SAMPLE_SECONDS = 1.0
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(idle + iowait, total) jiffies of all CPUs, from the first line of /proc/stat."""
+    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return values[3] + values[4], sum(values)
+
+
+def _all_cpu() -> dict[int, float]:
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                used[int(entry.name)] = cpu_seconds(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return used
+
+
+def load_now() -> dict[str, Any]:
+    """What else the machine was doing when the run started, over one second: the CPUs' idle share, and
+    how many other processes used at least 5 % of a core (the load average lags by minutes)."""
+    try:
+        idle_before, total_before = _cpu_times()
+        cpu_before = _all_cpu()
+        time.sleep(_SAMPLE_SECONDS)
+        idle_after, total_after = _cpu_times()
+        cpu_after = _all_cpu()
+    except (OSError, ValueError, IndexError):
+        return {}
+    busy = [
+        pid
+        for pid, seconds in cpu_after.items()
+        if pid != os.getpid() and seconds - cpu_before.get(pid, 0.0) >= _BUSY_SHARE * _SAMPLE_SECONDS
+    ]
+    total = total_after - total_before
+    return {
+        "cpu_idle_percent_at_start": round(100 * (idle_after - idle_before) / total, 1) if total else None,
+        "busy_processes_at_start": len(busy),
     }
 
 
@@ -214,14 +312,20 @@ class ServerProcess:
         raise TimeoutError(f"{self.name} did not listen on {self.port} within {timeout} s:\n{self.log_tail()}")
 
     def stop(self, timeout: float = 15) -> None:
+        """SIGTERM (then SIGKILL) to this process; then any of its descendants that outlived it (worker
+        processes whose parent did not reap them) are killed by pid, as read just before the stop."""
         if self.process is None or self.process.poll() is not None:
             return
+        descendants = process_tree(self.process.pid)[1:]
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+        for pid in descendants:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def simulator_process(log_dir: Path) -> ServerProcess:

@@ -4,6 +4,7 @@ Sections, in order (each interleaves its variants round by round):
   cold      (1) cold start over stdio                         -> benchmarks/cold_start.py
   stdio     (2) per call over stdio, and (6) plain httpx      -> benchmarks/stdio_calls.py
   http      (3) Streamable HTTP throughput, and (6)           -> benchmarks/http_load.py
+  fleet     workers, Redis rate limiter, telemetry over HTTP  -> benchmarks/fleet.py
   memory    (4) RSS idle and after many calls                 -> benchmarks/memory.py
   simulator (5) the simulator's own throughput                -> benchmarks/simulator_load.py
 One `ccc-mcp simulator` process serves every section; every process started is stopped at the end.
@@ -25,11 +26,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, http_load, memory, report, simulator_load, stdio_calls
+from benchmarks import cold_start, fleet, http_load, memory, report, simulator_load, stdio_calls
 from benchmarks.common import REPO_ROOT, RESULTS_DIR, ensure_importable, machine, scrub_environment, simulator_process
 from benchmarks.context import FULL, QUICK, Context
 
-SECTIONS = ("cold", "stdio", "http", "memory", "simulator")
+SECTIONS = ("cold", "stdio", "http", "fleet", "memory", "simulator")
 DOCS = REPO_ROOT / "docs" / "performance.md"
 _PACKAGES = ("mcp", "httpx", "httpx-aiohttp", "aiohttp", "uvicorn", "starlette", "pydantic", "alibabacloud-ccc20200701")
 
@@ -38,7 +39,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Performance harness of ccc-mcp-server: cold start, stdio per call, HTTP throughput, "
-        "memory, simulator capacity; every goal a ratio against a reference measured in the same run.",
+        "fleet variants (workers, Redis rate limiter, telemetry), memory, simulator capacity; every goal a "
+        "ratio against a reference measured in the same run.",
     )
     parser.add_argument("--quick", action="store_true", help="tiny iteration counts: a smoke run, figures meaningless")
     parser.add_argument(
@@ -97,6 +99,8 @@ async def run_sections(args: argparse.Namespace) -> dict[str, Any]:
                 results["stdio_call"] = await stdio_calls.run(ctx)
             if "http" in args.sections:
                 results["http_throughput"] = await http_load.run(ctx)
+            if "fleet" in args.sections:
+                results["fleet"] = await fleet.run(ctx)
             if "memory" in args.sections:
                 results["memory"] = await memory.run(ctx)
             if "simulator" in args.sections:

@@ -3,9 +3,10 @@
 Series, interleaved round by round (each run: `stdio_calls` calls one after another, figure = mean ms/call):
 - ccc-mcp `unmute_call` over stdio (the measured figure), and the same with the plain-httpx client;
 - a bare no-op tool over stdio, and the official SDK's own sync `unmute_call_with_options` to the same
-  simulator: their sum is the reference (goal: ccc-mcp <= 1.00 x the sum);
+  simulator: their sum is the reference (goal: ccc-mcp <= 0.9 x the sum);
 - our `CccClient` alone, signed request to the simulator (aiohttp engine and plain httpx), in this process:
-  ccc-mcp's figure minus this one is what the MCP layer itself costs.
+  ccc-mcp's figure minus this one is what the MCP layer itself costs;
+- every other tool's call, and the official-SDK calls of its references (`stdio_tools`): reported, no goal.
 """
 
 from __future__ import annotations
@@ -31,69 +32,51 @@ from benchmarks.common import (
 )
 from benchmarks.context import Context
 from benchmarks.stdio_client import StdioServer
+from benchmarks.stdio_tools import (
+    DEVICE_ID,
+    ROWS,
+    SDK_CYCLES,
+    TOOL_CYCLES,
+    UNMUTE,
+    CycleBatch,
+    check_tool_result,
+    sdk_client,
+    sdk_cycle,
+    sdk_series,
+    tool_cycle,
+)
 
-GOAL = 1.00
-DEVICE_ID = "ccc-mcp-server"  # what ccc-mcp sends when a call omits device_id; the SDK sends the same
+GOAL = 0.90
 
 MCP_STDIO = "ccc-mcp unmute_call (stdio)"
 MCP_STDIO_PLAIN = "ccc-mcp unmute_call, plain httpx (stdio)"
 BARE_STDIO = "bare no-op tool (stdio)"
-SDK = "official SDK sync unmute_call_with_options"
+SDK = sdk_series("UnmuteCall")
 CLIENT = "CccClient alone (httpx-aiohttp)"
 CLIENT_PLAIN = "CccClient alone (plain httpx)"
 REFERENCE = "reference: bare no-op + official SDK"
 
-Batch = Callable[[int], Awaitable[float]]
+
+def _series(name: str, batch: Callable[[int], Awaitable[float]]) -> CycleBatch:
+    """A batch of one series as a cycle batch."""
+
+    async def cycle(calls: int) -> dict[str, float]:
+        return {name: await batch(calls)}
+
+    return cycle
 
 
-def _check_tool_result(series: str, result: dict[str, Any]) -> None:
-    if result.get("isError") or not (result.get("structuredContent") or {}).get("ok", True):
-        raise RuntimeError(f"{series}: the call failed: {result}")
-
-
-def _stdio_batch(series: str, server: StdioServer, tool: str, arguments: dict[str, Any]) -> Batch:
+def _stdio_batch(series: str, server: StdioServer, tool: str, arguments: dict[str, Any]) -> CycleBatch:
     async def batch(calls: int) -> float:
         started = time.perf_counter()
         for _ in range(calls):
-            _check_tool_result(series, await server.call_tool(tool, arguments))
+            check_tool_result(series, await server.call_tool(tool, arguments))
         return (time.perf_counter() - started) / calls
 
-    return batch
+    return _series(series, batch)
 
 
-def _sdk_batch(endpoint: str) -> Batch:
-    """The official SDK, synchronous as its users call it; run in a worker thread so this loop stays free."""
-    from alibabacloud_ccc20200701 import models
-    from alibabacloud_ccc20200701.client import Client
-    from alibabacloud_tea_openapi import models as open_api_models
-    from alibabacloud_tea_util import models as util_models
-
-    config = open_api_models.Config(
-        access_key_id=SIM_ACCESS_KEY_ID,
-        access_key_secret=SIM_ACCESS_KEY_SECRET,
-        endpoint=endpoint.removeprefix("http://"),
-        protocol="http",
-        region_id="cn-shanghai",
-    )
-    client = Client(config)
-    request = models.UnmuteCallRequest(instance_id=DEMO_INSTANCE, user_id=DEMO_USER, device_id=DEVICE_ID)
-    runtime = util_models.RuntimeOptions()
-
-    def run(calls: int) -> float:
-        started = time.perf_counter()
-        for _ in range(calls):
-            response = client.unmute_call_with_options(request, runtime)
-            if response.status_code != 200 or response.body.code != "OK":
-                raise RuntimeError(f"{SDK}: {response.status_code} {response.body.code}")
-        return (time.perf_counter() - started) / calls
-
-    async def batch(calls: int) -> float:
-        return await asyncio.to_thread(run, calls)
-
-    return batch
-
-
-def _client_batch(series: str, client: Any) -> Batch:
+def _client_batch(series: str, client: Any) -> CycleBatch:
     query = {"InstanceId": DEMO_INSTANCE, "UserId": DEMO_USER, "DeviceId": DEVICE_ID}
 
     async def batch(calls: int) -> float:
@@ -104,7 +87,26 @@ def _client_batch(series: str, client: Any) -> Batch:
                 raise RuntimeError(f"{series}: {result.error}")
         return (time.perf_counter() - started) / calls
 
-    return batch
+    return _series(series, batch)
+
+
+def tool_table(runs: dict[str, list[float]]) -> dict[str, Any]:
+    """Per tool: ms per call, its reference (bare no-op + one SDK call per CCC action), paired ratio."""
+    table: dict[str, Any] = {}
+    for row in ROWS:
+        measured = runs[MCP_STDIO if row.series == UNMUTE else row.series]
+        parts = [runs[BARE_STDIO], *(runs[sdk_series(action)] for action in row.actions)]
+        reference = [sum(values) for values in zip(*parts, strict=True)]
+        table[row.series] = {
+            "tool": row.tool,
+            "mode": row.mode,
+            "upstream_requests": list(row.actions),
+            "reference": "bare no-op + " + " + ".join(f"SDK {action}" for action in row.actions),
+            "ms": summary(measured),
+            "reference_ms": summary(reference),
+            "ratio": paired_ratio(measured, reference),
+        }
+    return table
 
 
 async def run(ctx: Context) -> dict[str, Any]:
@@ -127,23 +129,27 @@ async def run(ctx: Context) -> dict[str, Any]:
     client = CccClient(endpoint=ctx.sim_endpoint, credentials=credentials)
     plain = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
     client_plain = CccClient(endpoint=ctx.sim_endpoint, credentials=credentials, transport=plain)
+    sdk = sdk_client(ctx.sim_endpoint)
     try:
         await asyncio.gather(*(server.start() for server in servers.values()))
-        batches: dict[str, Batch] = {
+        batches: dict[str, CycleBatch] = {
             MCP_STDIO: _stdio_batch(MCP_STDIO, servers[MCP_STDIO], "unmute_call", UNMUTE_ARGUMENTS),
             MCP_STDIO_PLAIN: _stdio_batch(MCP_STDIO_PLAIN, servers[MCP_STDIO_PLAIN], "unmute_call", UNMUTE_ARGUMENTS),
             BARE_STDIO: _stdio_batch(BARE_STDIO, servers[BARE_STDIO], "noop", {}),
-            SDK: _sdk_batch(ctx.sim_endpoint),
+            SDK: sdk_cycle(sdk, SDK_CYCLES["UnmuteCall"]),
             CLIENT: _client_batch(CLIENT, client),
             CLIENT_PLAIN: _client_batch(CLIENT_PLAIN, client_plain),
         }
+        batches |= {f"ccc-mcp {name}": tool_cycle(servers[MCP_STDIO], steps) for name, steps in TOOL_CYCLES.items()}
+        batches |= {f"SDK {name}": sdk_cycle(sdk, steps) for name, steps in SDK_CYCLES.items() if name != "UnmuteCall"}
         for batch in batches.values():
             await batch(sizes.stdio_warmup)
-        runs: dict[str, list[float]] = {name: [] for name in batches}
+        runs: dict[str, list[float]] = {}
         for round_number in range(sizes.stdio_rounds):
             ctx.progress(f"stdio per call: round {round_number + 1}/{sizes.stdio_rounds}")
-            for name, batch in batches.items():
-                runs[name].append(await batch(sizes.stdio_calls) * 1000)
+            for batch in batches.values():
+                for series, seconds in (await batch(sizes.stdio_calls)).items():
+                    runs.setdefault(series, []).append(seconds * 1000)
     finally:
         for server in servers.values():
             await server.close()
@@ -153,14 +159,16 @@ async def run(ctx: Context) -> dict[str, Any]:
     runs[REFERENCE] = [a + b for a, b in zip(runs[BARE_STDIO], runs[SDK], strict=True)]
     ratio = paired_ratio(runs[MCP_STDIO], runs[REFERENCE])
     mcp_layer = [a - b for a, b in zip(runs[MCP_STDIO], runs[CLIENT], strict=True)]
+    core = (MCP_STDIO, MCP_STDIO_PLAIN, BARE_STDIO, SDK, CLIENT, CLIENT_PLAIN, REFERENCE)
     return {
         "description": "mean ms per call within a run of sequential calls; median over interleaved runs",
         "rounds": sizes.stdio_rounds,
         "calls_per_run": sizes.stdio_calls,
-        "series_ms": {name: summary(values) for name, values in runs.items()},
+        "series_ms": {name: summary(runs[name]) for name in core},
         "mcp_layer_ms": summary(mcp_layer),
         "ratio": ratio,
         "plain_httpx_vs_aiohttp": paired_ratio(runs[MCP_STDIO_PLAIN], runs[MCP_STDIO]),
+        "tools": tool_table(runs),
         "goal": {"max_ratio": GOAL, "met": ratio["median"] <= GOAL},
         "runs": runs,
     }

@@ -8,15 +8,27 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from benchmarks import report
+from benchmarks import fleet, report
 
 pytestmark = pytest.mark.e2e
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("cold_start", "stdio_call", "http_throughput", "memory", "simulator")
+SECTIONS = ("cold_start", "stdio_call", "http_throughput", "fleet", "memory", "simulator")
+TOOL_ROWS = {
+    "list_agents": ["ListRealtimeAgentStates"],
+    "get_agent_status": ["PollUserStatus"],
+    "unmute_call": ["UnmuteCall"],
+    "mute_call": ["MuteCall"],
+    "hold_call (ids given)": ["HoldCall"],
+    "retrieve_call (ids given)": ["RetrieveCall"],
+    "hold_call (resolved)": ["PollUserStatus", "HoldCall"],
+    "retrieve_call (resolved)": ["PollUserStatus", "RetrieveCall"],
+}
+FLEET_VARIANTS = {fleet.OFF, fleet.WORKERS, fleet.MEMORY, fleet.REDIS, fleet.TELEMETRY}
 
 
 def test_quick_run_writes_every_section(tmp_path: Path) -> None:
@@ -37,6 +49,12 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr[-3000:]
 
     results = json.loads(out.read_text())
+    _check_sections(results)
+    _check_new_tables(results)
+    _check_docs(docs.read_text(), completed.stdout, results)
+
+
+def _check_sections(results: dict[str, Any]) -> None:
     assert set(SECTIONS) <= results.keys()
     assert {"machine", "versions", "sizes", "command", "duration_s"} <= results["meta"].keys()
     assert results["meta"]["quick"] is True
@@ -51,11 +69,51 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
     assert http["ccc-mcp"]["32"]["errors"] == 0
     assert {"idle_mib", "growth_mib"} <= results["memory"]["variants"]["ccc-mcp"].keys()
     assert [goal["id"] for goal in results["goals"]] == ["1", "2", "3", "3", "3", "4", "4", "5"]
+    assert [goal["target"] for goal in results["goals"]][:5] == [
+        "≤ 1.10, 6 tools listed", "≤ 0.90", "≥ 0.60", "≤ 2.00", "≤ 1000 ms, 0 errors"
+    ]  # fmt: skip
+    assert {"cpu_idle_percent_at_start", "busy_processes_at_start"} <= results["meta"]["machine"].keys()
 
-    text = docs.read_text()
+
+def _check_new_tables(results: dict[str, Any]) -> None:
+    """Issue 13's per-tool stdio table and p99 ratio, issue 14's fleet section (skipped variants allowed)."""
+    cold = results["cold_start"]
+    assert cold["variants"]["ccc-mcp"]["tools_listed"] == 6
+    assert cold["otel_endpoint"] == "unset"
+    tools = results["stdio_call"]["tools"]
+    assert {name: row["upstream_requests"] for name, row in tools.items()} == TOOL_ROWS
+    for row in tools.values():
+        assert {"ms", "reference_ms", "ratio"} <= row.keys()
+        assert row["ratio"]["runs"] == 2
+    assert results["http_throughput"]["goal"]["p99_ratio"]["max_ratio"] == 2.0
+    assert "p99_ours_vs_bare" in results["http_throughput"]["ratios"]["32"]
+
+    section = results["fleet"]
+    assert section["concurrency"] == 32
+    assert set(section["variants"]) == FLEET_VARIANTS
+    reference = section["variants"][fleet.OFF]
+    assert reference["status"] == "measured"
+    assert reference["errors"] == 0
+    for name, row in section["variants"].items():
+        assert row["status"] in {"measured", "skipped"}, name
+        if row["status"] == "skipped":
+            assert row["reason"], name
+        elif name != fleet.OFF:
+            assert f"vs {fleet.OFF}" in row["ratios"], name
+            assert {"calls_per_s", "p99_ms", "server_cpu_ms_per_call"} == row["ratios"][f"vs {fleet.OFF}"].keys()
+
+
+def _check_docs(text: str, stdout: str, results: dict[str, Any]) -> None:
+    """The generated block replaced nothing hand-written and renders every new table."""
     assert "Hand-written notes that the generator must keep." in text
     assert report.BEGIN in text
     assert report.END in text
     assert "| 1 | cold start" in text
     assert "Machine:" in text
-    assert "| 1 | cold start" in completed.stdout
+    assert "% idle and" in text
+    assert "| hold_call (resolved) | user_id alone | PollUserStatus + HoldCall |" in text
+    assert "### Fleet variants over HTTP" in text
+    for name, row in results["fleet"]["variants"].items():
+        if row["status"] == "skipped":
+            assert f"- **{name}** skipped: {row['reason']}." in text
+    assert "| 1 | cold start" in stdout
