@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import httpx
     from tenacity import RetryCallState
 
-__all__ = ["ApiResult", "CccClient", "RetryPolicy", "Timeouts", "endpoint_for"]
+__all__ = ["ApiResult", "AttemptRecord", "CccClient", "RetryPolicy", "Timeouts", "endpoint_for"]
 
 API_VERSION = "2020-07-01"
 USER_AGENT = f"ccc-mcp-server/{__version__}"
@@ -87,6 +87,22 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One attempt of a `call`, reported after the fact to `CccClient(on_attempt=...)`: what telemetry turns
+    into a client span and metric points, without the client knowing of telemetry (docs/architecture.md §6).
+    Only ids and outcomes: never a parameter value, a header or a signature."""
+
+    action: str
+    number: int  # 1-based
+    start_ns: int  # time.time_ns() when the attempt began
+    end_ns: int
+    http_status: int | None
+    request_id: str | None
+    error_code: str | None  # None: the attempt succeeded
+    retryable: bool  # the outcome is one the client retries (throttling, 5xx, transport failure)
+
+
+@dataclass(frozen=True, slots=True)
 class Timeouts:
     connect: float = 5.0
     read: float = 10.0
@@ -105,6 +121,7 @@ class CccClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        on_attempt: Callable[[AttemptRecord], None] | None = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.host = self.endpoint.split("://", 1)[-1].split("/", 1)[0]
@@ -115,6 +132,7 @@ class CccClient:
         self._sleep = sleep
         self._clock = clock  # monotonic seconds, for the deadline (tests inject a fake one)
         self._http: httpx.AsyncClient | None = None
+        self._on_attempt = on_attempt
 
     def _client(self) -> httpx.AsyncClient:
         """The pooled client, created on first use so start-up never imports the HTTP stack."""
@@ -195,7 +213,9 @@ class CccClient:
         outcomes: list[ApiResult] = []
 
         async def attempt() -> ApiResult:
+            begun = time.time_ns()
             outcomes.append(await self._attempt(action, version, query, body, started))
+            self._report(action, len(outcomes), begun, outcomes[-1])
             return outcomes[-1]
 
         result: ApiResult = await retrying(attempt)
@@ -204,6 +224,19 @@ class CccClient:
         if result.error is not None and result.retry_after:
             result.error.hint += f" CCC asked to wait {result.retry_after:g} s before retrying."
         return result
+
+    def _report(self, action: str, number: int, begun: int, result: ApiResult) -> None:
+        """Tell `on_attempt` how an attempt went; whatever it does wrong never reaches the call."""
+        if self._on_attempt is None:
+            return
+        code = result.error.code if result.error is not None else None
+        record = AttemptRecord(
+            action, number, begun, time.time_ns(), result.http_status, result.request_id, code, _is_transient(result)
+        )
+        try:
+            self._on_attempt(record)
+        except Exception as exc:
+            log.warning("on_attempt failed (%s); the call goes on", type(exc).__name__)
 
     async def _attempt(
         self, action: str, version: str, query: dict[str, str], body: bytes, started: float

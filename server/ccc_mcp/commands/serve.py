@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -11,6 +12,9 @@ from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials, desc
 from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.net.loopback import is_loopback_host
+
+if TYPE_CHECKING:
+    import socket
 
 __all__ = ["ServeError", "check_http_binding", "serve"]
 
@@ -48,7 +52,11 @@ def check_http_binding(settings: Settings, host: str) -> None:
 
 
 async def _serve(settings: Settings, transport: str, host: str, port: int, simulator: bool) -> None:
+    from ccc_mcp.telemetry.startup import start_telemetry, stop_telemetry
+
+    start_telemetry("http" if transport == "http" else "stdio")
     async with AsyncExitStack() as stack:
+        stack.push_async_callback(anyio.to_thread.run_sync, stop_telemetry)  # flush the last spans and points
         credentials: CredentialsProvider
         if simulator:
             settings, credentials = await _start_simulator(stack, settings)
@@ -74,13 +82,21 @@ async def _serve_http(settings: Settings, credentials: CredentialsProvider, host
     import uvicorn
 
     from ccc_mcp.net.asgi import uvicorn_config
+    from ccc_mcp.telemetry.startup import stop_telemetry
     from ccc_mcp.transports.streamable_http import build_http_app
+
+    class FlushingServer(uvicorn.Server):
+        """uvicorn re-raises SIGTERM once it has shut down, which ends the process: flush telemetry first."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().shutdown(sockets)
+            await anyio.to_thread.run_sync(stop_telemetry)
 
     app = build_http_app(settings, credentials)
     config = uvicorn_config(app, graceful_seconds=settings.shutdown_grace, host=host, port=port)
     mode = "OAuth" if settings.oauth_enabled else "bearer token" if settings.auth_token else "no authentication"
     log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, mode)
-    await uvicorn.Server(config).serve()
+    await FlushingServer(config).serve()
 
 
 async def _start_simulator(stack: AsyncExitStack, settings: Settings) -> tuple[Settings, CredentialsProvider]:

@@ -17,6 +17,7 @@ from ccc_mcp.config.settings import Settings
 from ccc_mcp.mcpserver.adapter import ToolNarrowing, Toolset, build_mcp_tool
 from ccc_mcp.policy.audit import AuditLog
 from ccc_mcp.policy.ratelimit import RateLimiter
+from ccc_mcp.telemetry.recording import attempt_hook
 from ccc_mcp.tools.base import AppState
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import select_tools
@@ -49,12 +50,14 @@ def make_client(
     credentials: CredentialsProvider | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CccClient:
+    endpoint = endpoint_for(settings.region, settings.endpoint)
     return CccClient(
-        endpoint=endpoint_for(settings.region, settings.endpoint),
+        endpoint=endpoint,
         credentials=credentials or resolve_credentials(),
         timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout),
         retry=RetryPolicy(max_attempts=settings.max_attempts, deadline=settings.deadline),
         transport=transport,
+        on_attempt=attempt_hook(endpoint),  # None while telemetry is off
     )
 
 
