@@ -31,8 +31,12 @@ class MetricsUnavailable(Exception):
     """/metrics has nothing to serve; the message says why and what to do."""
 
 
-def start_telemetry(transport: Transport, environ: Mapping[str, str] | None = None) -> bool:
-    """Start the pipelines the `OTEL_*` variables ask for; True if telemetry is now on."""
+def start_telemetry(
+    transport: Transport, environ: Mapping[str, str] | None = None, *, install_global: bool = True
+) -> bool:
+    """Start the pipelines the `OTEL_*` variables ask for; True if telemetry is now on. `install_global=False`
+    keeps OpenTelemetry's global providers untouched (an in-process test; the SDK's server spans then stay
+    unexported)."""
     global _running, _unavailable
     plan = plan_for(transport, os.environ if environ is None else environ)
     if not plan.wanted:
@@ -48,7 +52,7 @@ def start_telemetry(transport: Transport, environ: Mapping[str, str] | None = No
         log.warning("OTEL_EXPORTER_OTLP_PROTOCOL=%s is not supported; exporting with http/protobuf", plan.protocol)
     from ccc_mcp.telemetry.providers import build_pipelines
 
-    _running = build_pipelines(plan)
+    _running = build_pipelines(plan, install_global=install_global)
     activate(_running.recorder)
     log.info("OpenTelemetry on: traces %s, metrics %s, /metrics %s", *(
         "on" if on else "off" for on in (plan.otlp_traces, plan.otlp_metrics, plan.prometheus)))  # fmt: skip

@@ -95,12 +95,15 @@ async def _metrics(_: Request) -> Response:
 def _add_metrics_route(server: MCPServer[AppState], settings: Settings, auth: AuthSettings | None) -> None:
     """/metrics. The static token guards it in `build_http_app` (by path); OAuth guards it here with the SDK's
     own check of /mcp (a valid token with the required scopes, else 401/403 with the challenge)."""
-    endpoint: ASGIApp = request_response(_metrics)
-    if auth is not None and not settings.metrics_public:
-        metadata = build_resource_metadata_url(auth.resource_server_url) if auth.resource_server_url else None
-        endpoint = RequireAuthMiddleware(endpoint, auth.required_scopes or [], metadata)
-    # An ASGI app as a route's endpoint is Starlette's own form; custom_route is typed for functions only.
-    server.custom_route(METRICS_PATH, methods=["GET"])(cast(Any, endpoint))
+    route = server.custom_route(METRICS_PATH, methods=["GET"])
+    if auth is None or settings.metrics_public:
+        route(_metrics)
+        return
+    metadata = build_resource_metadata_url(auth.resource_server_url) if auth.resource_server_url else None
+    guarded = RequireAuthMiddleware(request_response(_metrics), auth.required_scopes or [], metadata)
+    # An ASGI app (not a function) as a route's endpoint is Starlette's own form; custom_route is typed for
+    # request functions only.
+    route(cast(Any, guarded))
 
 
 def build_http_app(
