@@ -56,6 +56,16 @@ def tool_call(name: str, arguments: dict[str, Any], *, request_id: int = 1, trac
     return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
 
 
+def spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """A server process, stdout discarded (HTTP) and stderr (its log) to `log_path`."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=log)
+
+
+def http_args(port: int, *, via: str = "-m ccc_mcp") -> list[str]:
+    return [*via.split(), "serve", "--transport", "http", "--port", str(port)]
+
+
 @pytest.fixture
 def otel_http_process(tmp_path: Path) -> Iterator[Callable[..., tuple[str, subprocess.Popen[bytes], Path]]]:
     """`start(sim, env) -> (base_url, process, log_path)`: `ccc-mcp serve --transport http`, token-protected."""
@@ -65,11 +75,7 @@ def otel_http_process(tmp_path: Path) -> Iterator[Callable[..., tuple[str, subpr
         port = free_port()
         log_path = tmp_path / f"server-{port}.log"
         environment = server_environment(sim, CCC_MCP_AUTH_TOKEN=TOKEN, **env)
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "ccc_mcp", "serve", "--transport", "http", "--port", str(port)],
-                env=environment, stdout=subprocess.DEVNULL, stderr=log,
-            )  # fmt: skip
+        process = spawn(http_args(port), environment, log_path)
         started.append(process)
         base = f"http://127.0.0.1:{port}"
         wait_until_healthy(base, process)
