@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 
-from ccc_mcp.api.client import ApiResult, CccClient, RetryPolicy, Timeouts, endpoint_for
+from ccc_mcp.api.client import MAX_BODY_BYTES, ApiResult, AttemptRecord, CccClient, RetryPolicy, Timeouts, endpoint_for
 from ccc_mcp.api.credentials import CredentialsMissingError, StaticCredentials
 from ccc_mcp.api.signing import SigningKey
 from tests.fakes import FAKE_ENDPOINT, SAMPLE_RESPONSE, TEST_KEY, FakeCcc, Responder, ccc_error, gateway_error
@@ -422,3 +423,113 @@ async def test_requests_of_one_tool_call_share_its_deadline(fake_ccc: FakeCcc) -
     assert second.error.code == "Network.Timeout"
     assert second.attempts == 1
     assert len(fake_ccc.seen) == 1, "with no time left, the second request is not sent at all"
+
+
+# --- the real transport: body cap, timeouts, connection reuse, cancellation ------------------------------
+
+
+def _http_answer(body: bytes) -> bytes:
+    head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+async def test_an_answer_larger_than_the_cap_is_cut_and_reported_malformed() -> None:
+    """Only MAX_BODY_BYTES of an answer are read: a huge body cannot exhaust the server's memory."""
+    huge = b'{"RequestId": "' + b"x" * (3 * MAX_BODY_BYTES) + b'"}'
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        with contextlib.suppress(ConnectionError):
+            writer.write(_http_answer(huge))
+            await writer.drain()
+        writer.close()
+
+    server, endpoint = await _loopback_server(answer)
+    async with server:
+        result = await call(CccClient(endpoint=endpoint, credentials=StaticCredentials(TEST_KEY)))
+    assert result.error is not None
+    assert result.error.code == "Response.Malformed"
+    read = int(result.error.message.split("(")[1].split(" bytes")[0])
+    assert 0 < read <= MAX_BODY_BYTES
+
+
+async def test_sequential_calls_reuse_one_connection() -> None:
+    connections: list[int] = []
+    body = httpx.Response(200, json=SAMPLE_RESPONSE).content
+
+    async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(_http_answer(body))
+                await writer.drain()
+
+    server, endpoint = await _loopback_server(keep_alive)
+    async with server:
+        client = CccClient(endpoint=endpoint, credentials=StaticCredentials(TEST_KEY))
+        try:
+            results = [await client.call("UnmuteCall", PARAMS) for _ in range(3)]
+        finally:
+            await client.aclose()
+    assert all(result.ok for result in results)
+    assert len(connections) == 1
+
+
+async def test_the_read_timeout_setting_cuts_a_silent_upstream_before_the_deadline() -> None:
+    """`Timeouts.read` reaches the transport: the attempt ends as the transport's read timeout, not as the
+    (far longer) deadline; the two report differently."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.read()  # never answers; returns when the client closes
+
+    server, endpoint = await _loopback_server(silent)
+    async with server:
+        client = CccClient(
+            endpoint=endpoint, credentials=StaticCredentials(TEST_KEY),
+            timeouts=Timeouts(connect=1, read=0.2), retry=RetryPolicy(max_attempts=1, deadline=HANG_SAFETY_NET),
+        )
+        result = await call_or_hang(client)
+    assert result.error is not None
+    assert result.error.code == "Network.Timeout"
+    assert "within the deadline" not in result.error.message
+
+
+async def test_cancelling_a_call_aborts_its_request() -> None:
+    """A cancelled tool call (its client gave up) must not leave the request running: the upstream sees the
+    connection close."""
+    received, closed = asyncio.Event(), asyncio.Event()
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        received.set()
+        await reader.read()  # EOF: the client closed the connection
+        closed.set()
+
+    server, endpoint = await _loopback_server(hang)
+    async with server:
+        client = CccClient(endpoint=endpoint, credentials=StaticCredentials(TEST_KEY))
+        task = asyncio.create_task(client.call("UnmuteCall", PARAMS))
+        async with asyncio.timeout(HANG_SAFETY_NET):
+            await received.wait()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await client.aclose()
+            await closed.wait()
+    assert task.cancelled()
+
+
+async def test_an_observer_hears_every_attempt(fake_ccc: FakeCcc) -> None:
+    """Telemetry's view of a call: one record per attempt, numbered, with what each attempt got."""
+    records: list[AttemptRecord] = []
+    fake_ccc.answer(gateway_error(503, "ServiceUnavailable"), httpx.Response(200, json=SAMPLE_RESPONSE))
+    result = await call(make(fake_ccc, on_attempt=records.append))
+    assert result.ok
+    assert [(r.number, r.http_status, r.error_code, r.retryable) for r in records] == [
+        (1, 503, "ServiceUnavailable", True),
+        (2, 200, None, False),
+    ]
+    assert records[1].request_id == result.request_id
+    assert all(r.start_ns <= r.end_ns for r in records)

@@ -6,13 +6,17 @@ nonced and signed afresh (the gateway rejects a replayed nonce), retries are bou
 `x-acs-retry-after`, and all of it happens inside one overall deadline.
 
 The HTTP stack is httpx on aiohttp's engine (`httpx-aiohttp`): httpx's default transport stalls under
-concurrency (encode/httpx#3215), see docs/architecture.md §4. Both are imported on first use, not at start-up.
+concurrency (encode/httpx#3215), see docs/architecture.md §4. Each request is an `httpx.Request` handed
+straight to that transport: an `httpx.AsyncClient` would add cookie, auth, redirect and event-hook machinery
+that a signed POST to one host never uses (measured in §4). Both are imported on first use, not at start-up.
+The proxy, if the environment names one, is chosen once when the client is built (`api.proxies`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -26,13 +30,14 @@ from ccc_mcp.api import signing
 from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import ApiEnvelope, ErrorInfo
+from ccc_mcp.api.proxies import ProxyChoice, proxy_for
 from ccc_mcp.net.json_body import json_object
 
 if TYPE_CHECKING:
     import httpx
     from tenacity import RetryCallState
 
-__all__ = ["ApiResult", "AttemptRecord", "CccClient", "RetryPolicy", "Timeouts", "endpoint_for"]
+__all__ = ["MAX_BODY_BYTES", "ApiResult", "AttemptRecord", "CccClient", "RetryPolicy", "Timeouts", "endpoint_for"]
 
 API_VERSION = "2020-07-01"
 USER_AGENT = f"ccc-mcp-server/{__version__}"
@@ -87,25 +92,24 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class AttemptRecord:
-    """One attempt of a `call`, reported after the fact to `CccClient(on_attempt=...)`: what telemetry turns
-    into a client span and metric points, without the client knowing of telemetry (docs/architecture.md §6).
-    Only ids and outcomes: never a parameter value, a header or a signature."""
-
-    action: str
-    number: int  # 1-based
-    start_ns: int  # time.time_ns() when the attempt began
-    end_ns: int
-    http_status: int | None
-    request_id: str | None
-    error_code: str | None  # None: the attempt succeeded
-    retryable: bool  # the outcome is one the client retries (throttling, 5xx, transport failure)
-
-
-@dataclass(frozen=True, slots=True)
 class Timeouts:
     connect: float = 5.0
     read: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One attempt of a call, as it went: what an `on_attempt` observer (telemetry) is told afterwards.
+    Times are wall-clock nanoseconds (`time.time_ns()`), the form tracing systems take."""
+
+    action: str
+    number: int  # 1-based
+    start_ns: int
+    end_ns: int
+    http_status: int | None
+    request_id: str | None
+    error_code: str | None
+    retryable: bool
 
 
 class CccClient:
@@ -121,6 +125,7 @@ class CccClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        environ: Mapping[str, str] | None = None,
         on_attempt: Callable[[AttemptRecord], None] | None = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
@@ -128,43 +133,43 @@ class CccClient:
         self.credentials = credentials
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
-        self._transport = transport
+        # Read once, here: a process talks to one endpoint, so the proxy never changes per request.
+        self.proxy: ProxyChoice | None = proxy_for(self.endpoint, os.environ if environ is None else environ)
+        if self.proxy is not None:
+            log.info("CCC requests go through the proxy %s (from %s)", self.proxy.shown, self.proxy.variable)
+        self._transport_given = transport
+        self._transport: httpx.AsyncBaseTransport | None = transport
         self._sleep = sleep
         self._clock = clock  # monotonic seconds, for the deadline (tests inject a fake one)
-        self._http: httpx.AsyncClient | None = None
         self._on_attempt = on_attempt
+        self._timeout_extension = {
+            "connect": self.timeouts.connect,
+            "read": self.timeouts.read,
+            "write": self.timeouts.read,
+            "pool": self.timeouts.connect,
+        }
 
-    def _client(self) -> httpx.AsyncClient:
-        """The pooled client, created on first use so start-up never imports the HTTP stack."""
-        if self._http is None:
+    def _pool(self) -> httpx.AsyncBaseTransport:
+        """The pooled transport, created on first use so start-up never imports the HTTP stack."""
+        if self._transport is None:
             import httpx
+            from httpx_aiohttp import AiohttpTransport
 
-            transport = self._transport
-            if transport is None:
-                from httpx_aiohttp import AiohttpTransport
-
-                transport = AiohttpTransport(limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
-            self._http = httpx.AsyncClient(
-                transport=transport,
-                timeout=httpx.Timeout(
-                    connect=self.timeouts.connect,
-                    read=self.timeouts.read,
-                    write=self.timeouts.read,
-                    pool=self.timeouts.connect,
-                ),
-                headers={"accept": "application/json", "user-agent": USER_AGENT},
-                follow_redirects=False,
+            self._transport = AiohttpTransport(
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=32),
+                proxy=_httpx_proxy(self.proxy) if self.proxy is not None else None,
             )
-        return self._http
+        return self._transport
 
     def now(self) -> float:
         """The client's monotonic clock: where a caller's shared deadline (`call(started=...)`) starts."""
         return self._clock()
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        """Close the pool, as httpx's own client closes its transport; one made here is made anew on next use."""
+        if self._transport is not None:
+            await self._transport.aclose()
+            self._transport = self._transport_given if self._transport_given is not None else None
 
     async def call(
         self,
@@ -186,11 +191,26 @@ class CccClient:
         fields = {name: value for name, value in (form or {}).items() if value is not None}
         body = signing.form_body(fields) if fields else b""
         started = self._clock() if started is None else started
-        policy = self.retry
-        # Imported here, not at start-up: the first call pays ~10 ms once, server start never does.
+        first = await self._attempt(action, version, query, body, started, 1)
+        if _is_transient(first) and self.retry.max_attempts > 1:
+            result, attempts, outcomes = await self._retry(first, action, version, query, body, started)
+        else:
+            result, attempts, outcomes = first, 1, [first]
+        result.attempts = attempts
+        result.earlier_outcome_unknown = any(_outcome_unknown(earlier) for earlier in outcomes[:-1])
+        if result.error is not None and result.retry_after:
+            result.error.hint += f" CCC asked to wait {result.retry_after:g} s before retrying."
+        return result
+
+    async def _retry(
+        self, first: ApiResult, action: str, version: str, query: dict[str, str], body: bytes, started: float
+    ) -> tuple[ApiResult, int, list[ApiResult]]:
+        """Attempts 2..n, by tenacity, which is imported only now: most calls never need it. The first
+        attempt's outcome is replayed as tenacity's attempt 1, so its back-off and stop count it."""
         from tenacity import AsyncRetrying, retry_if_result
         from tenacity.wait import wait_random_exponential
 
+        policy = self.retry
         backoff = wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_cap)
 
         def wait(state: RetryCallState) -> float:
@@ -210,35 +230,42 @@ class CccClient:
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
             sleep=self._sleep,
         )
-        outcomes: list[ApiResult] = []
+        outcomes: list[ApiResult] = [first]
+        replay = [first]  # attempt 1 already ran, outside tenacity
 
         async def attempt() -> ApiResult:
-            begun = time.time_ns()
-            outcomes.append(await self._attempt(action, version, query, body, started))
-            self._report(action, len(outcomes), begun, outcomes[-1])
+            if replay:
+                return replay.pop()
+            outcomes.append(await self._attempt(action, version, query, body, started, len(outcomes) + 1))
             return outcomes[-1]
 
         result: ApiResult = await retrying(attempt)
-        result.attempts = retrying.statistics.get("attempt_number", 1)
-        result.earlier_outcome_unknown = any(_outcome_unknown(earlier) for earlier in outcomes[:-1])
-        if result.error is not None and result.retry_after:
-            result.error.hint += f" CCC asked to wait {result.retry_after:g} s before retrying."
-        return result
-
-    def _report(self, action: str, number: int, begun: int, result: ApiResult) -> None:
-        """Tell `on_attempt` how an attempt went; whatever it does wrong never reaches the call."""
-        if self._on_attempt is None:
-            return
-        code = result.error.code if result.error is not None else None
-        record = AttemptRecord(
-            action, number, begun, time.time_ns(), result.http_status, result.request_id, code, _is_transient(result)
-        )
-        try:
-            self._on_attempt(record)
-        except Exception as exc:
-            log.warning("on_attempt failed (%s); the call goes on", type(exc).__name__)
+        return result, retrying.statistics.get("attempt_number", 1), outcomes
 
     async def _attempt(
+        self, action: str, version: str, query: dict[str, str], body: bytes, started: float, number: int
+    ) -> ApiResult:
+        """One signed request, its outcome mapped; the observer, if any, hears how it went."""
+        start_ns = time.time_ns() if self._on_attempt is not None else 0
+        result = await self._attempt_once(action, version, query, body, started)
+        if self._on_attempt is not None:
+            record = AttemptRecord(
+                action=action,
+                number=number,
+                start_ns=start_ns,
+                end_ns=time.time_ns(),
+                http_status=result.http_status,
+                request_id=result.request_id,
+                error_code=result.error.code if result.error is not None else None,
+                retryable=_is_transient(result),
+            )
+            try:
+                self._on_attempt(record)
+            except Exception as exc:  # whatever the observer does wrong never reaches the call
+                log.warning("on_attempt failed (%s); the call goes on", type(exc).__name__)
+        return result
+
+    async def _attempt_once(
         self, action: str, version: str, query: dict[str, str], body: bytes, started: float
     ) -> ApiResult:
         remaining = self.retry.deadline - (self._clock() - started)
@@ -270,7 +297,17 @@ class CccClient:
         return _parse(action, status, response_headers, answer)
 
     async def _send(self, url: str, headers: dict[str, str], body: bytes) -> tuple[int, Mapping[str, str], bytes]:
-        async with self._client().stream("POST", url, headers=headers, content=body or None) as response:
+        """POST through the pooled transport; the answer is read up to MAX_BODY_BYTES and the rest dropped
+        (closing the response returns the connection to the pool, or discards it if unread bytes remain)."""
+        import httpx
+
+        headers["accept"] = "application/json"
+        headers["user-agent"] = USER_AGENT
+        request = httpx.Request(
+            "POST", url, headers=headers, content=body or None, extensions={"timeout": self._timeout_extension}
+        )
+        response = await self._pool().handle_async_request(request)
+        try:
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
@@ -279,6 +316,23 @@ class CccClient:
                     break
                 chunks.append(chunk)
             return response.status_code, response.headers, b"".join(chunks)
+        finally:
+            await response.aclose()
+
+
+def _httpx_proxy(choice: ProxyChoice) -> httpx.Proxy:
+    """The proxy for the transport, its credentials as a Proxy-Authorization header: aiohttp deprecates the
+    `proxy_auth` argument the transport would otherwise use for them."""
+    import base64
+
+    import httpx
+
+    url = httpx.URL(choice.url)
+    if not url.username and not url.password:
+        return httpx.Proxy(url)
+    credentials = base64.b64encode(f"{url.username}:{url.password}".encode()).decode()
+    bare = url.copy_with(username=None, password=None)
+    return httpx.Proxy(bare, headers={"proxy-authorization": f"Basic {credentials}"})
 
 
 def _outcome_unknown(result: ApiResult) -> bool:

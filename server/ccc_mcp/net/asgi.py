@@ -65,10 +65,13 @@ async def hosted(
     lifespan: Literal["on", "off"] = "off",
     graceful_seconds: float = 2,
     name: str = "asgi",
+    **tls: str,
 ) -> AsyncIterator[tuple[str, int]]:
-    """Serve `app` on an already bound socket in the running loop until the block exits; yields (host, port)."""
+    """Serve `app` on an already bound socket in the running loop until the block exits; yields (host, port).
+    `tls`: uvicorn's `ssl_certfile`/`ssl_keyfile`, to serve HTTPS (the proxy tests reach CCC over TLS)."""
     host, port = sock.getsockname()[:2]
-    server = GuestServer(uvicorn_config(app, graceful_seconds=graceful_seconds, http="h11", lifespan=lifespan))
+    config = uvicorn_config(app, graceful_seconds=graceful_seconds, http="h11", lifespan=lifespan, **tls)
+    server = GuestServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name=f"{name}:{port}")
     try:
         while not server.started:

@@ -10,21 +10,28 @@ So this middleware reads each POST body itself (bounded by the SDK's `RequestBod
 answers 413 beyond the limit), hands the application a replay of it, keeps listening for a disconnect, and
 remembers in-flight requests by (caller, JSON-RPC id) so that a cancellation from the same caller, to the
 same process, cancels them. Cancelling the application cancels the upstream request.
+
+Most calls end within a few milliseconds, before a hang-up could matter, so the watcher starts only once a
+call has run for `WATCH_AFTER` seconds, as one plain task; a task group per request cost more than the rest
+of this middleware (docs/architecture.md §4). A client that hangs up sooner is noticed at that point.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
-import anyio
 from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccc_mcp.net.json_body import json_object
 
-__all__ = ["CancelOnGiveUp"]
+__all__ = ["WATCH_AFTER", "CancelOnGiveUp"]
+
+WATCH_AFTER = 0.05  # seconds a call runs before anyone listens for its client hanging up
 
 
 class CancelOnGiveUp:
@@ -32,7 +39,7 @@ class CancelOnGiveUp:
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
-        self._in_flight: dict[tuple[str, str], anyio.CancelScope] = {}
+        self._in_flight: dict[tuple[str, str], Callable[[], None]] = {}
         self._bounded_post = RequestBodyLimitMiddleware(self._post, max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -52,7 +59,12 @@ class CancelOnGiveUp:
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, body: bytes, key: tuple[str, str] | None) -> None:
         pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
-        gone = anyio.Event()
+        gone = asyncio.Event()
+        task = asyncio.current_task()
+        assert task is not None  # uvicorn runs every request in a task of its own
+        loop = asyncio.get_running_loop()
+        state = {"finished": False, "cancelled": False}
+        watcher: list[asyncio.Task[None]] = []
 
         async def replay() -> Message:
             if pending:
@@ -60,23 +72,34 @@ class CancelOnGiveUp:
             await gone.wait()
             return {"type": "http.disconnect"}
 
-        async with anyio.create_task_group() as group:
+        def give_up() -> None:
+            """The client left or cancelled: stop the call, unless it already finished."""
+            if not state["finished"] and not state["cancelled"]:
+                state["cancelled"] = True
+                task.cancel()
 
-            async def watch() -> None:
-                while (await receive())["type"] != "http.disconnect":
-                    pass
-                gone.set()
-                group.cancel_scope.cancel()
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+            give_up()
 
-            if key is not None:
-                self._in_flight[key] = group.cancel_scope
-            try:
-                group.start_soon(watch)
-                await self.app(scope, replay, send)
-                group.cancel_scope.cancel()
-            finally:
-                if key is not None and self._in_flight.get(key) is group.cancel_scope:
-                    del self._in_flight[key]
+        timer = loop.call_later(WATCH_AFTER, lambda: watcher.append(loop.create_task(watch())))
+        if key is not None:
+            self._in_flight[key] = give_up
+        try:
+            await self.app(scope, replay, send)
+        except asyncio.CancelledError:
+            if state["cancelled"] and task.uncancel() == 0:
+                return  # our own cancellation, and nobody else's: the call is over
+            raise
+        finally:
+            state["finished"] = True
+            timer.cancel()
+            for running in watcher:
+                running.cancel()
+            if key is not None and self._in_flight.get(key) is give_up:
+                del self._in_flight[key]
 
     def _cancel_named_request(self, scope: Scope, message: dict[str, Any] | None) -> None:
         if message is None or message.get("method") != "notifications/cancelled":
@@ -85,9 +108,9 @@ class CancelOnGiveUp:
         request_id = params.get("requestId") if isinstance(params, dict) else None
         if request_id is None:
             return
-        scope_to_cancel = self._in_flight.get((_caller(scope), json.dumps(request_id)))
-        if scope_to_cancel is not None:
-            scope_to_cancel.cancel()
+        cancel = self._in_flight.get((_caller(scope), json.dumps(request_id)))
+        if cancel is not None:
+            cancel()
 
 
 def _caller(scope: Scope) -> str:
