@@ -112,7 +112,7 @@ async def test_redis_down_degrades_to_memory_then_comes_back(
 ) -> None:
     redis = redis_with_password
     clock, errors = SteppedClock(), list[int]()
-    limiter = RateLimiter(3, 3, redis.url, on_error=lambda: errors.append(1), clock=clock, retry_seconds=5)
+    limiter = RateLimiter(3, 3, redis.url, on_error=lambda exc: errors.append(1), clock=clock, retry_seconds=5)
     assert allowed(await hits(limiter, 4)) == 3, "on Redis: the rate, then a refusal"
 
     redis.stop()
@@ -152,7 +152,7 @@ async def test_a_silent_redis_still_gets_an_answer_in_bounded_time() -> None:
     try:
         errors: list[int] = []
         url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
-        limiter = RateLimiter(3, 3, url, on_error=lambda: errors.append(1))
+        limiter = RateLimiter(3, 3, url, on_error=lambda exc: errors.append(1))
         verdict = await asyncio.wait_for(limiter.hit(KEY), timeout=30)
         assert verdict.allowed
         assert limiter.degraded

@@ -17,15 +17,16 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"net"},
     "api": {"net", "config"},
     "policy": {"api", "config", "net"},
-    "tools": {"policy", "api", "config", "net"},
-    "mcpserver": {"tools", "policy", "api", "config", "net"},
-    "transports": {"mcpserver", "tools", "policy", "api", "config", "net"},
+    "telemetry": {"api", "config", "net"},  # beside policy: fed by the client's on_attempt, never imported by api
+    "tools": {"telemetry", "policy", "api", "config", "net"},
+    "mcpserver": {"telemetry", "tools", "policy", "api", "config", "net"},
+    "transports": {"telemetry", "mcpserver", "tools", "policy", "api", "config", "net"},
     "simulator": {"api.signing", "config", "net"},
-    "commands": {"transports", "mcpserver", "tools", "policy", "api", "config", "net", "simulator"},
+    "commands": {"transports", "mcpserver", "telemetry", "tools", "policy", "api", "config", "net", "simulator"},
     "cli": {"commands", "config", "tools"},
     "__main__": {"cli"},
 }
-MCP_FREE = {"net", "config", "api", "simulator"}  # layers that must not import the MCP SDK at all
+MCP_FREE = {"net", "config", "api", "simulator", "telemetry"}  # layers that must not import the MCP SDK at all
 
 
 def _layer(path: Path) -> str:

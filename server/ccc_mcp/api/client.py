@@ -249,18 +249,20 @@ class CccClient:
         start_ns = time.time_ns() if self._on_attempt is not None else 0
         result = await self._attempt_once(action, version, query, body, started)
         if self._on_attempt is not None:
-            self._on_attempt(
-                AttemptRecord(
-                    action=action,
-                    number=number,
-                    start_ns=start_ns,
-                    end_ns=time.time_ns(),
-                    http_status=result.http_status,
-                    request_id=result.request_id,
-                    error_code=result.error.code if result.error is not None else None,
-                    retryable=_is_transient(result),
-                )
+            record = AttemptRecord(
+                action=action,
+                number=number,
+                start_ns=start_ns,
+                end_ns=time.time_ns(),
+                http_status=result.http_status,
+                request_id=result.request_id,
+                error_code=result.error.code if result.error is not None else None,
+                retryable=_is_transient(result),
             )
+            try:
+                self._on_attempt(record)
+            except Exception as exc:  # whatever the observer does wrong never reaches the call
+                log.warning("on_attempt failed (%s); the call goes on", type(exc).__name__)
         return result
 
     async def _attempt_once(

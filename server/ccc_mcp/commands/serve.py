@@ -18,7 +18,9 @@ from ccc_mcp.config.settings import Settings, storage_scheme
 from ccc_mcp.net.loopback import is_loopback_host
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp
+    import socket
+
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["ServeError", "check_http_binding", "serve", "worker_app"]
 
@@ -60,7 +62,12 @@ def check_http_binding(settings: Settings, host: str) -> None:
 
 
 async def _serve(settings: Settings, transport: str, host: str, port: int, simulator: bool) -> int:
+    from ccc_mcp.telemetry.startup import start_telemetry, stop_telemetry
+
+    if transport == "stdio" or settings.workers == 1:  # with workers, each worker runs its own (worker_app)
+        start_telemetry("http" if transport == "http" else "stdio")
     async with AsyncExitStack() as stack:
+        stack.push_async_callback(anyio.to_thread.run_sync, stop_telemetry)  # flush the last spans and points
         credentials: CredentialsProvider
         if simulator:
             settings, credentials = await _start_simulator(stack, settings)
@@ -90,22 +97,53 @@ async def _serve_http(settings: Settings, credentials: CredentialsProvider, host
     import uvicorn
 
     from ccc_mcp.net.asgi import uvicorn_config
+    from ccc_mcp.telemetry.startup import stop_telemetry
     from ccc_mcp.transports.streamable_http import build_http_app
+
+    class FlushingServer(uvicorn.Server):
+        """uvicorn re-raises SIGTERM once it has shut down, which ends the process: flush telemetry first."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().shutdown(sockets)
+            await anyio.to_thread.run_sync(stop_telemetry)
 
     app = build_http_app(settings, credentials)
     config = uvicorn_config(app, graceful_seconds=settings.shutdown_grace, host=host, port=port)
     log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, _auth_mode(settings))
-    await uvicorn.Server(config).serve()
+    await FlushingServer(config).serve()
 
 
 def worker_app(settings: Settings, credentials: CredentialsProvider | None) -> ASGIApp:
     """The app of one `--workers` process (uvicorn calls it in the child): the parent's settings exactly, flags
     included; the simulator's key when the parent runs one, else the credential chain resolved here."""
     configure_logging(settings.log_level, process=True)
+    from ccc_mcp.telemetry.startup import start_telemetry
     from ccc_mcp.transports.streamable_http import build_http_app
 
     log.info("Worker process %d serving", os.getpid())
-    return build_http_app(settings, credentials or resolve_credentials())
+    start_telemetry("http")
+    return _FlushTelemetryOnShutdown(build_http_app(settings, credentials or resolve_credentials()))
+
+
+class _FlushTelemetryOnShutdown:
+    """A worker's app: flush telemetry when uvicorn shuts the app down (its lifespan), before the worker's
+    process ends. The single-process server does the same from `FlushingServer.shutdown`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        from ccc_mcp.telemetry.startup import stop_telemetry
+
+        async def flushing_send(message: dict[str, object]) -> None:
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                await anyio.to_thread.run_sync(stop_telemetry)
+            await send(message)
+
+        await self.app(scope, receive, flushing_send)
 
 
 async def _supervise(settings: Settings, credentials: CredentialsProvider | None, host: str, port: int) -> int:

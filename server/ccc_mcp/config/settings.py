@@ -220,6 +220,11 @@ class Settings(BaseSettings):
         validation_alias="CCC_MCP_AUDIT_LOG",
         description="Where the audit log (one JSON line per tool call) goes: stderr, off, or a file path.",
     )
+    metrics_public: bool = Field(
+        False,
+        validation_alias="CCC_MCP_METRICS_PUBLIC",
+        description="HTTP: serve /metrics without authentication (by default it needs the same token as /mcp).",
+    )
     shutdown_grace: float = Field(
         10.0,
         ge=0,

@@ -17,6 +17,7 @@ from ccc_mcp.config.settings import Settings
 from ccc_mcp.mcpserver.adapter import ToolNarrowing, Toolset, build_mcp_tool
 from ccc_mcp.policy.audit import AuditLog
 from ccc_mcp.policy.ratelimit import RateLimiter
+from ccc_mcp.telemetry.recording import attempt_hook, limiter_error
 from ccc_mcp.tools.base import AppState
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import select_tools
@@ -49,19 +50,21 @@ def make_client(
     credentials: CredentialsProvider | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CccClient:
+    endpoint = endpoint_for(settings.region, settings.endpoint)
     return CccClient(
-        endpoint=endpoint_for(settings.region, settings.endpoint),
+        endpoint=endpoint,
         credentials=credentials or resolve_credentials(),
         timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout),
         retry=RetryPolicy(max_attempts=settings.max_attempts, deadline=settings.deadline),
         transport=transport,
+        on_attempt=attempt_hook(endpoint),  # None while telemetry is off
     )
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:
     """The per-client limiter, counting in memory or in the configured Redis (policy/ratelimit.py)."""
     storage = settings.rate_limit_storage.get_secret_value()
-    return RateLimiter(settings.rate_limit, settings.rate_burst, storage)
+    return RateLimiter(settings.rate_limit, settings.rate_burst, storage, on_error=limiter_error)
 
 
 def build_server(

@@ -121,8 +121,9 @@ def _strategy(storage_url: str) -> MovingWindowRateLimiter:
 class RateLimiter:
     """`await hit(key)` counts one call of client `key` and says whether it may go ahead.
 
-    `on_error` is called once per failed Redis attempt (a metric's hook); `clock` (monotonic seconds) paces
-    the attempts to go back to Redis while degraded, so tests can step it instead of sleeping."""
+    `on_error` is called with the error once per failed Redis attempt (the limiter-errors metric); `clock`
+    (monotonic seconds) paces the attempts to go back to Redis while degraded, so tests can step it instead
+    of sleeping."""
 
     def __init__(
         self,
@@ -130,7 +131,7 @@ class RateLimiter:
         burst: int,
         storage: str = "memory://",
         *,
-        on_error: Callable[[], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         retry_seconds: float = REDIS_RETRY_SECONDS,
     ) -> None:
@@ -178,4 +179,4 @@ class RateLimiter:
             )  # fmt: skip
         self._retry_at = self._clock() + self._retry_seconds
         if self._on_error is not None:
-            self._on_error()
+            self._on_error(exc.__cause__ or exc)

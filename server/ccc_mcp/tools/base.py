@@ -28,6 +28,7 @@ from ccc_mcp.policy.audit import AuditLog
 from ccc_mcp.policy.identity import Caller
 from ccc_mcp.policy.ratelimit import RateLimiter
 from ccc_mcp.policy.rights import RAM, Access, refusal, target_agent
+from ccc_mcp.telemetry.recording import record_tool_call
 from ccc_mcp.tools.arguments import ToolArguments, requiring_user, validate_arguments
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import ToolResult
@@ -216,6 +217,7 @@ async def run_tool(spec: ToolSpec[Any], app: AppState, caller: Caller, raw: obje
         result.error = guide.advise(result.error, spec.name)
     latency_ms = (time.monotonic() - started) * 1000
     _log_call(spec, result, facts, latency_ms)
+    record_tool_call(spec.name, _outcome(result), latency_ms / 1000, facts.attempts)
     app.audit.record(
         tool=spec.name,
         caller=str(caller),

@@ -45,15 +45,15 @@ def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
 
 
 class StaticBearerAuth:
-    """ASGI middleware: requests under `protected_prefix` need `Authorization: Bearer <token>`."""
+    """ASGI middleware: requests under the `protected` path prefixes need `Authorization: Bearer <token>`."""
 
-    def __init__(self, app: ASGIApp, token: str, protected_prefix: str = "/mcp") -> None:
+    def __init__(self, app: ASGIApp, token: str, protected: tuple[str, ...] = ("/mcp",)) -> None:
         self.app = app
         self._expected = _digest(token)
-        self._prefix = protected_prefix
+        self._prefixes = protected
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self._prefix):
+        if scope["type"] != "http" or not scope["path"].startswith(self._prefixes):
             await self.app(scope, receive, send)
             return
         presented = bearer_token(scope.get("headers", []))

@@ -1,22 +1,27 @@
 """The HTTP application: the SDK's stateless Streamable HTTP endpoint at /mcp, always behind explicit
-Host/Origin checks and a body-size limit, authenticated as configured, plus /healthz and /readyz."""
+Host/Origin checks and a body-size limit, authenticated as configured, plus /healthz and /readyz (open) and
+/metrics (Prometheus text, behind the same authentication as /mcp unless CCC_MCP_METRICS_PUBLIC)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
+from mcp.server.auth.middleware.bearer_auth import RequireAuthMiddleware
+from mcp.server.auth.routes import build_resource_metadata_url
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
+from starlette.routing import request_response
 from starlette.types import ASGIApp
 
 from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.mcpserver.assembly import build_server
 from ccc_mcp.net.loopback import LOOPBACK_NAMES
+from ccc_mcp.telemetry.startup import MetricsUnavailable, metrics_text
 from ccc_mcp.tools.base import AppState
 from ccc_mcp.transports.cancellation import CancelOnGiveUp
 from ccc_mcp.transports.http_auth import JwtVerifier, StaticBearerAuth
@@ -27,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["build_http_app"]
 
 MCP_PATH = "/mcp"
+METRICS_PATH = "/metrics"
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def transport_security(settings: Settings) -> TransportSecuritySettings:
@@ -76,6 +83,29 @@ def _add_health_routes(server: MCPServer[AppState], credentials: CredentialsProv
     server.custom_route("/readyz", methods=["GET"])(readyz)
 
 
+async def _metrics(_: Request) -> Response:
+    """The telemetry metrics in Prometheus text; 404 with the reason (and the fix) when there are none."""
+    try:
+        text = metrics_text()
+    except MetricsUnavailable as exc:
+        return JSONResponse({"error": "metrics_unavailable", "reason": str(exc)}, status_code=404)
+    return Response(text, media_type=PROMETHEUS_TEXT)
+
+
+def _add_metrics_route(server: MCPServer[AppState], settings: Settings, auth: AuthSettings | None) -> None:
+    """/metrics. The static token guards it in `build_http_app` (by path); OAuth guards it here with the SDK's
+    own check of /mcp (a valid token with the required scopes, else 401/403 with the challenge)."""
+    route = server.custom_route(METRICS_PATH, methods=["GET"])
+    if auth is None or settings.metrics_public:
+        route(_metrics)
+        return
+    metadata = build_resource_metadata_url(auth.resource_server_url) if auth.resource_server_url else None
+    guarded = RequireAuthMiddleware(request_response(_metrics), auth.required_scopes or [], metadata)
+    # An ASGI app (not a function) as a route's endpoint is Starlette's own form; custom_route is typed for
+    # request functions only.
+    route(cast(Any, guarded))
+
+
 def build_http_app(
     settings: Settings,
     credentials: CredentialsProvider,
@@ -93,6 +123,7 @@ def build_http_app(
         auth=auth,
     )
     _add_health_routes(server, credentials)
+    _add_metrics_route(server, settings, auth)
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         json_response=True,
@@ -102,5 +133,6 @@ def build_http_app(
     )
     app = CancelOnGiveUp(app, settings.max_body_bytes)
     if settings.auth_token is not None:
-        app = StaticBearerAuth(app, settings.auth_token.get_secret_value(), protected_prefix=MCP_PATH)
+        protected = (MCP_PATH,) if settings.metrics_public else (MCP_PATH, METRICS_PATH)
+        app = StaticBearerAuth(app, settings.auth_token.get_secret_value(), protected=protected)
     return app
