@@ -20,7 +20,7 @@ from ccc_mcp.net.loopback import is_loopback_host
 if TYPE_CHECKING:
     import socket
 
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ServeError", "check_http_binding", "serve", "worker_app"]
 
@@ -138,7 +138,7 @@ class _FlushTelemetryOnShutdown:
             return
         from ccc_mcp.telemetry.startup import stop_telemetry
 
-        async def flushing_send(message: dict[str, object]) -> None:
+        async def flushing_send(message: Message) -> None:
             if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
                 await anyio.to_thread.run_sync(stop_telemetry)
             await send(message)
