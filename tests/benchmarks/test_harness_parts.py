@@ -100,7 +100,9 @@ def test_a_servers_cpu_is_summed_over_its_worker_processes() -> None:
         process.wait()
 
     assert tree == [process.pid, child]
-    assert tree_cpu_delta({}, used) >= 0.3  # the child's CPU counts, though only the parent's pid was named
+    # The child's CPU counts, though only the parent's pid was named. /proc counts in clock ticks sampled by
+    # the kernel, which can fall a few ticks short of the process clock the child spun on: 0.25, not 0.3.
+    assert tree_cpu_delta({}, used) >= 0.25
     assert tree_cpu_delta(used, used) == 0
 
 
