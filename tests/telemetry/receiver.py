@@ -100,12 +100,14 @@ class OtlpReceiver:
         return ExportMetricsServiceResponse().SerializeToString()
 
     def latest(self, metric: str) -> list[Point]:
-        """The metric's points in the last export that had it (cumulative: the totals so far)."""
-        for points in reversed(self.exports):
+        """The metric's points in each process's last export that had it (cumulative: the totals so far). A
+        process is a resource's `service.instance.id` (one per process: `--workers` exports from each)."""
+        latest: dict[Any, list[Point]] = {}
+        for points in self.exports:
             found = [point for point in points if point.metric == metric]
             if found:
-                return found
-        return []
+                latest[found[0].resource.get("service.instance.id")] = found
+        return [point for found in latest.values() for point in found]
 
     def total(self, metric: str, match: dict[str, Any] | None = None) -> float:
         """The metric's latest value summed over the points whose attributes include `match`."""

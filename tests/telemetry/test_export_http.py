@@ -78,8 +78,8 @@ async def test_a_retried_call_is_a_server_span_over_one_client_span_per_attempt(
 async def test_metric_points_count_calls_attempts_retries_and_throttling(
     simulator: Simulator, receiver: OtlpReceiver, otel_http_process: Callable[..., Any]
 ) -> None:
-    """One token in the bucket: the first call (retried once upstream) passes, the second is throttled here."""
-    env = otel_environment(receiver, CCC_MCP_RATE_LIMIT="0.001", CCC_MCP_RATE_BURST="1")
+    """One call a minute: the first call (retried once upstream) passes, the second is throttled here."""
+    env = otel_environment(receiver, CCC_MCP_RATE_LIMIT="1", CCC_MCP_RATE_BURST="1")
     base, _, _ = otel_http_process(simulator, env)
     simulator.faults.add({**RETRIED_ONCE, "action": "UnmuteCall"})
     passed = await call(base, tool_call("unmute_call", {**ARGS, "job_id": "job-demo-1"}))
@@ -127,3 +127,21 @@ async def test_sigterm_flushes_what_was_not_yet_exported(
     assert await asyncio.to_thread(process.wait, 30) in (0, -signal.SIGTERM)
     assert [span.name for span in in_trace(receiver, "CLIENT")] == ["CCC/PollUserStatus"]
     assert receiver.total("ccc.tool.calls", {"gen_ai.tool.name": "get_agent_status", "ccc.outcome": "OK"}) == 1
+
+
+async def test_with_workers_each_worker_exports_and_flushes_on_sigterm(
+    simulator: Simulator, receiver: OtlpReceiver, otel_http_process: Callable[..., Any]
+) -> None:
+    """`--workers 2`: telemetry starts in each worker process (the parent serves nothing), and SIGTERM to the
+    parent flushes every worker's spans and points: each call counts once, whichever worker answered it."""
+    environment = otel_environment(receiver, **ONLY_AT_EXIT, CCC_MCP_WORKERS="2")
+    base, process, _ = otel_http_process(simulator, environment)
+    calls = 6
+    for _ in range(calls):  # a new connection each time, so the calls spread over the workers
+        result = await call(base, tool_call("get_agent_status", ARGS, traceparent=TRACEPARENT))
+        assert result["structuredContent"]["ok"] is True
+    assert receiver.raw == [], "nothing is exported before the hour is up"
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(process.wait, 30) in (0, -signal.SIGTERM)
+    assert [span.name for span in in_trace(receiver, "CLIENT")] == ["CCC/PollUserStatus"] * calls
+    assert receiver.total("ccc.tool.calls", {"gen_ai.tool.name": "get_agent_status", "ccc.outcome": "OK"}) == calls
