@@ -35,6 +35,7 @@ class Sizes:
     sim_rounds: int = 3
     sim_seconds: float = 3.0
     sim_concurrency: tuple[int, ...] = (1, 32, 64)
+    hot_rounds: int = 5
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +59,7 @@ QUICK = Sizes(
     memory_warmup=20,
     sim_rounds=1,
     sim_seconds=0.3,
+    hot_rounds=1,
 )
 
 

@@ -276,6 +276,10 @@ def render(results: dict[str, Any]) -> str:
         lines += _table(["callers", "calls/s ccc-mcp / bare", "p99 ccc-mcp / bare", "calls/s plain httpx / bare",
                          "calls/s ccc-mcp / plain httpx"], rows)  # fmt: skip
 
+    hot = results.get("hot_path")
+    if hot:
+        lines += ["", *_hot_path(hot)]
+
     fleet = results.get("fleet")
     if fleet:
         lines += ["", *_fleet(fleet)]
@@ -312,6 +316,30 @@ def render(results: dict[str, Any]) -> str:
             rows,
         )  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _hot_path(hot: dict[str, Any]) -> list[str]:
+    """Each hot-path change alone ("only X": the others undone) and together ("all"), against "none"."""
+    lines = [
+        f"### The hot path, change by change (stdio: sequential unmute_call; HTTP: {hot['concurrency']} callers)",
+        "",
+        "Each row is a copy of the source with the other changes undone (benchmarks/hot_path.py): \"none\" is "
+        "the path before them, \"all\" the path as it ships. stdio goal ratio: against bare no-op + official SDK "
+        f"({span(hot['reference_stdio_ms'], 3)} ms); HTTP against the bare no-op server "
+        f"({span(hot['bare_http_calls_per_s'], 0)} calls/s); CPU change against \"none\" in the same round.",
+        "",
+    ]
+    rows = [
+        [name, span(row["stdio_ms"], 3), span(row["stdio_goal_ratio"], 2, "×"), span(row["stdio_vs_none"], 2, "×"),
+         span(row["http_calls_per_s"], 0), span(row["http_vs_bare"], 2, "×"), span(row["http_p99_ms"], 1),
+         span(row["server_cpu_ms_per_call"], 3), span(row["cpu_vs_none_ms"], 3)]
+        for name, row in hot["variants"].items()
+    ]  # fmt: skip
+    return lines + _table(
+        ["variant", "stdio ms per call", "stdio goal ratio", "stdio / none", "HTTP calls/s", "HTTP / bare",
+         "HTTP p99 ms", "server CPU ms/call", "CPU ms/call − none"],
+        rows,
+    )  # fmt: skip
 
 
 def _fleet(fleet: dict[str, Any]) -> list[str]:

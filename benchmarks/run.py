@@ -4,6 +4,7 @@ Sections, in order (each interleaves its variants round by round):
   cold      (1) cold start over stdio                         -> benchmarks/cold_start.py
   stdio     (2) per call over stdio, and (6) plain httpx      -> benchmarks/stdio_calls.py
   http      (3) Streamable HTTP throughput, and (6)           -> benchmarks/http_load.py
+  hotpath   each hot-path change alone and together           -> benchmarks/hot_path.py
   fleet     workers, Redis rate limiter, telemetry over HTTP  -> benchmarks/fleet.py
   memory    (4) RSS idle and after many calls                 -> benchmarks/memory.py
   simulator (5) the simulator's own throughput                -> benchmarks/simulator_load.py
@@ -26,11 +27,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, fleet, http_load, memory, report, simulator_load, stdio_calls
+from benchmarks import cold_start, fleet, hot_path, http_load, memory, report, simulator_load, stdio_calls
 from benchmarks.common import REPO_ROOT, RESULTS_DIR, ensure_importable, machine, scrub_environment, simulator_process
 from benchmarks.context import FULL, QUICK, Context
 
-SECTIONS = ("cold", "stdio", "http", "fleet", "memory", "simulator")
+SECTIONS = ("cold", "stdio", "http", "hotpath", "fleet", "memory", "simulator")
 DOCS = REPO_ROOT / "docs" / "performance.md"
 _PACKAGES = ("mcp", "httpx", "httpx-aiohttp", "aiohttp", "uvicorn", "starlette", "pydantic", "alibabacloud-ccc20200701")
 
@@ -99,6 +100,8 @@ async def run_sections(args: argparse.Namespace) -> dict[str, Any]:
                 results["stdio_call"] = await stdio_calls.run(ctx)
             if "http" in args.sections:
                 results["http_throughput"] = await http_load.run(ctx)
+            if "hotpath" in args.sections:
+                results["hot_path"] = await hot_path.run(ctx)
             if "fleet" in args.sections:
                 results["fleet"] = await fleet.run(ctx)
             if "memory" in args.sections:

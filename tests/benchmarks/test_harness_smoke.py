@@ -17,7 +17,7 @@ from benchmarks import fleet, report
 pytestmark = pytest.mark.e2e
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("cold_start", "stdio_call", "http_throughput", "fleet", "memory", "simulator")
+SECTIONS = ("cold_start", "stdio_call", "http_throughput", "hot_path", "fleet", "memory", "simulator")
 TOOL_ROWS = {
     "list_agents": ["ListRealtimeAgentStates"],
     "get_agent_status": ["PollUserStatus"],
@@ -68,6 +68,10 @@ def _check_sections(results: dict[str, Any]) -> None:
     assert {"calls_per_s", "p50_ms", "p99_ms", "max_ms", "server_cpu_ms_per_call"} <= http["ccc-mcp"]["32"].keys()
     assert http["ccc-mcp"]["32"]["errors"] == 0
     assert {"idle_mib", "growth_mib"} <= results["memory"]["variants"]["ccc-mcp"].keys()
+    hot = results["hot_path"]["variants"]
+    assert list(hot) == ["none", *(f"only {change}" for change in results["hot_path"]["changes"]), "all"]
+    assert len(hot["none"]["undone"]) == 4
+    assert hot["all"]["undone"] == []
     assert [goal["id"] for goal in results["goals"]] == ["1", "2", "3", "3", "3", "4", "4", "5"]
     assert [goal["target"] for goal in results["goals"]][:5] == [
         "≤ 1.10, 6 tools listed", "≤ 0.90", "≥ 0.60", "≤ 2.00", "≤ 1000 ms, 0 errors"
