@@ -42,7 +42,7 @@ REDIS = "rate limiter redis://"
 TELEMETRY = "telemetry on"
 
 NEVER_THROTTLES = "100000000"
-BASE = {"CCC_MCP_WORKERS": "1", "CCC_MCP_RATE_LIMIT": "0"}
+BASE = {"CCC_MCP_WORKERS": "1", "CCC_MCP_RATE_LIMIT": "0", "OTEL_SDK_DISABLED": "true"}  # telemetry off: no /metrics
 LIMITED = {"CCC_MCP_RATE_LIMIT": NEVER_THROTTLES, "CCC_MCP_RATE_BURST": NEVER_THROTTLES}
 METRICS = ("calls_per_s", "p99_ms", "server_cpu_ms_per_call")
 WORKER_WAIT_SECONDS = 5.0
@@ -89,6 +89,7 @@ def plan(ctx: Context, services: Services) -> list[Variant]:
         services.sink = sink_process(ctx.log_dir).start()
         services.sink.wait_listening()
         telemetry.settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink_endpoint(services.sink)
+        telemetry.settings["OTEL_SDK_DISABLED"] = "false"
     return [workers, memory, redis, telemetry]
 
 

@@ -3,7 +3,8 @@
 Servers (each its own process, started once, warmed up): `ccc-mcp serve --transport http` against the
 simulator process; the same with the plain-httpx client (`plain_httpx_server.py`); a bare no-op MCPServer
 (stateless, JSON responses). ccc-mcp runs with CCC_MCP_RATE_LIMIT=0 (all the load comes from one client,
-which the per-client limit would otherwise throttle); everything else is at its default: log level INFO
+which the per-client limit would otherwise throttle) and OTEL_SDK_DISABLED=true (telemetry off, as without
+the [otel] extra; the fleet section measures its cost); everything else is at its default: log level INFO
 (one line per call) and the audit log (one JSON line per call), both to stderr, a file here.
 
 The load is raw HTTP: a recorded `tools/call` POST replayed by `concurrency` closed-loop callers for
@@ -42,7 +43,9 @@ GOAL_CONCURRENCY = 32
 GOAL_THROUGHPUT_RATIO = 0.6
 GOAL_P99_RATIO = 2.0  # ccc-mcp's p99 against the bare server's, run by run
 GOAL_MAX_MS = 1000.0
-MEASUREMENT_ENV = {"CCC_MCP_RATE_LIMIT": "0"}
+# Telemetry off, as a server without the [otel] extra runs (this venv has it, for the fleet section, which
+# measures what telemetry costs).
+MEASUREMENT_ENV = {"CCC_MCP_RATE_LIMIT": "0", "OTEL_SDK_DISABLED": "true"}
 EXPECT = b'"isError":false'
 METRICS = ("calls_per_s", "p50_ms", "p99_ms", "max_ms", "server_cpu_ms_per_call", "loadgen_cpu_ms_per_call")
 

@@ -248,7 +248,8 @@ def render(results: dict[str, Any]) -> str:
             f"### 3 and 6. Streamable HTTP throughput ({http['rounds']} runs × {http['seconds_per_run']:g} s "
             "per cell; raw closed-loop callers)",
             "",
-            f"ccc-mcp ran with {settings} (the per-client rate limit off: all the load comes from one client); "
+            f"ccc-mcp ran with {settings} (the per-client rate limit off: all the load comes from one client; "
+            "telemetry off, as without the [otel] extra: the fleet section measures its cost); "
             "everything else at its default: log level INFO with one line per call, and the audit log's JSON line "
             "per call, both to stderr (a file here). Bare: a no-op MCPServer, stateless, JSON responses.",
             "",
