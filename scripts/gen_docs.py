@@ -8,6 +8,8 @@
   the command-line parsers (`ccc_mcp.cli.build_parser`: which flags exist);
 - docs/tools.md: the published tool definition, i.e. the schema snapshots `tests/snapshots/tools/*.json` (which
   `tests/tools/test_schema_snapshot.py` keeps equal to what the server publishes);
+- server/ccc_mcp/tools/schemas.json: every tool model's JSON schema, which the server reads at start-up
+  instead of generating it (tests/tools/test_stored_schemas.py keeps it equal to the models);
 - docs/troubleshooting.md: the credential chain, the endpoint rules (`ccc_mcp.api.client`) and the error
   catalogue (`ccc_mcp.api.errors.CATALOGUE`).
 
@@ -313,8 +315,18 @@ def troubleshooting() -> str:
 GENERATORS = {"configuration.md": configuration, "tools.md": tools, "troubleshooting.md": troubleshooting}
 
 
+def stored_schemas_text() -> str:
+    """server/ccc_mcp/tools/schemas.json: every tool model's JSON schema, read at start-up instead of generated."""
+    from ccc_mcp.tools.registry import TOOLS
+    from ccc_mcp.tools.schema import stored_schemas, tool_models
+
+    return json.dumps(stored_schemas(tool_models(TOOLS)), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def render() -> dict[Path, str]:
-    return {DOCS / name: generate() for name, generate in GENERATORS.items()}
+    from ccc_mcp.tools.schema import STORED_SCHEMAS
+
+    return {**{DOCS / name: generate() for name, generate in GENERATORS.items()}, STORED_SCHEMAS: stored_schemas_text()}
 
 
 def main(argv: list[str] | None = None) -> int:

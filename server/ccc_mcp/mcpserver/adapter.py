@@ -17,8 +17,6 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,7 +40,7 @@ from ccc_mcp.tools.base import AppState, ToolSpec, run_tool
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import ToolSelectionError, narrow
 from ccc_mcp.tools.results import ToolResult
-from ccc_mcp.tools.schema import published_input_schema
+from ccc_mcp.tools.schema import model_schema, published_input_schema
 
 __all__ = [
     "ReadStream",
@@ -109,13 +107,6 @@ class Toolset:
         return narrow(self.published, headers) & self.allowed(caller)
 
 
-@functools.cache
-def _output_schema(result: type[ToolResult]) -> dict[str, Any]:
-    """A result model's published schema, generated once: the four call-control tools share one model, and
-    generating schemas is most of what building the server costs before the first tools/list."""
-    return result.model_json_schema(mode="serialization")
-
-
 def build_mcp_tool(spec: ToolSpec[Any], toolset: Toolset) -> Tool:
     """An SDK tool for `spec`. Its description and schema are rendered for this deployment; its hints
     name only the tools the calling request can see."""
@@ -132,7 +123,7 @@ def build_mcp_tool(spec: ToolSpec[Any], toolset: Toolset) -> Tool:
         result = await run_tool(spec, app, caller, arguments, Guide(enabled))
         return to_tool_result(result)
 
-    output_schema = copy.deepcopy(_output_schema(spec.result))
+    output_schema = model_schema(spec.result, "serialization")
     return _RawArgumentsTool(
         fn=handle,
         name=spec.name,

@@ -10,18 +10,70 @@ never as a server setting the model cannot see. Validation accepts a little more
 from __future__ import annotations
 
 import copy
-from typing import Any
+import functools
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from ccc_mcp.config.settings import Settings
+from ccc_mcp.tools.arguments import ToolArguments, requiring_user
 
-__all__ = ["published_input_schema"]
+if TYPE_CHECKING:
+    from ccc_mcp.tools.base import ToolSpec
+
+__all__ = ["STORED_SCHEMAS", "model_schema", "published_input_schema", "stored_schemas", "tool_models"]
+
+# Every tool model's JSON schema, generated ahead by `scripts/gen_docs.py`: generating them at start-up was
+# most of what building the server cost before the first tools/list (docs/architecture.md §4). The test
+# tests/tools/test_stored_schemas.py fails when this file and the models disagree.
+STORED_SCHEMAS = Path(__file__).with_name("schemas.json")
+
+Mode = Literal["validation", "serialization"]
+
+
+def _key(model: type[BaseModel], mode: Mode) -> str:
+    return f"{model.__module__}.{model.__qualname__}/{mode}"
+
+
+@functools.cache
+def _stored() -> dict[str, Any]:
+    try:
+        stored: dict[str, Any] = json.loads(STORED_SCHEMAS.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return stored
+
+
+def model_schema(model: type[BaseModel], mode: Mode = "validation") -> dict[str, Any]:
+    """`model`'s JSON schema: the stored one when there is one for it, else generated now."""
+    stored = _stored().get(_key(model, mode))
+    return copy.deepcopy(stored) if stored is not None else model.model_json_schema(mode=mode)
+
+
+def tool_models(specs: Iterable[ToolSpec[Any]]) -> list[tuple[type[BaseModel], Mode]]:
+    """Every model a tool publishes a schema of: its arguments (in both forms when it has a user_id) and its
+    result."""
+    models: list[tuple[type[BaseModel], Mode]] = []
+    for spec in specs:
+        arguments: type[ToolArguments] = spec.arguments
+        models.append((arguments, "validation"))
+        if "user_id" in arguments.model_fields:
+            models.append((requiring_user(arguments), "validation"))
+        models.append((spec.result, "serialization"))
+    return models
+
+
+def stored_schemas(models: Iterable[tuple[type[BaseModel], Mode]]) -> dict[str, Any]:
+    """What STORED_SCHEMAS must hold for `models`, generated now (by the docs generator and the test)."""
+    return {_key(model, mode): model.model_json_schema(mode=mode) for model, mode in models}
 
 
 def published_input_schema(model: type[BaseModel], settings: Settings) -> dict[str, Any]:
     """`model`'s JSON schema, cleaned for a model's eyes and adjusted to `settings` (default instance)."""
-    schema = copy.deepcopy(model.model_json_schema())
+    schema = model_schema(model)
     schema.pop("title", None)
     schema.pop("description", None)  # the tool's description says it; the class docstring is for us
     properties: dict[str, Any] = schema.get("properties", {})
