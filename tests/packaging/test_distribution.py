@@ -19,6 +19,7 @@ PACKAGE = ROOT / "server" / "ccc_mcp"
 SOURCES = sorted(
     [str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts]
     + ["ccc_mcp/py.typed"]  # PEP 561: the package ships its type hints
+    + ["ccc_mcp/tools/schemas.json"]  # the published schemas, read at start-up (tools/schema.py)
 )
 
 
