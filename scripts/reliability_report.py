@@ -214,7 +214,8 @@ def fault_tables(data: dict[str, Any]) -> list[str]:
         ),
     )
     transient = data.get("transient", {})
-    lines += ["", "Injected once; a retry absorbs it (attempts at the faulted request):", ""]
+    lines += ["", "Injected once, against a server with a 4 s deadline (a 1 s retry-after and each server's first "
+              "request must fit in it without racing); a retry absorbs it (attempts at the faulted request):", ""]
     lines += table(
         ("fault", *(f"`{tool}`" for tool in tools), "slowest s"),
         (
