@@ -70,13 +70,7 @@ async def _send_through_async_client(self, url, headers, body):
                                    headers={"accept": "application/json", "user-agent": USER_AGENT})
         self._variant_async_client = client
     async with client.stream("POST", url, headers=headers, content=body or None) as response:
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                break
-            chunks.append(chunk)
-        return response.status_code, response.headers, b"".join(chunks)
+        return response.status_code, response.headers, await _read_capped(response.aiter_bytes())
 
 
 CccClient._send = _send_through_async_client

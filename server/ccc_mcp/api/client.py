@@ -18,7 +18,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -308,16 +308,21 @@ class CccClient:
         )
         response = await self._pool().handle_async_request(request)
         try:
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    break
-                chunks.append(chunk)
-            return response.status_code, response.headers, b"".join(chunks)
+            return response.status_code, response.headers, await _read_capped(response.aiter_bytes())
         finally:
             await response.aclose()
+
+
+async def _read_capped(chunks: AsyncIterator[bytes]) -> bytes:
+    """The answer's bytes up to MAX_BODY_BYTES; the rest is left unread (a huge body cannot exhaust memory)."""
+    kept: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            break
+        kept.append(chunk)
+    return b"".join(kept)
 
 
 def _httpx_proxy(choice: ProxyChoice) -> httpx.Proxy:

@@ -18,7 +18,6 @@ from ccc_mcp.config.settings import Settings, storage_scheme
 from ccc_mcp.net.loopback import is_loopback_host
 
 if TYPE_CHECKING:
-    import socket
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -97,20 +96,12 @@ async def _serve_http(settings: Settings, credentials: CredentialsProvider, host
     import uvicorn
 
     from ccc_mcp.net.asgi import uvicorn_config
-    from ccc_mcp.telemetry.startup import stop_telemetry
     from ccc_mcp.transports.streamable_http import build_http_app
 
-    class FlushingServer(uvicorn.Server):
-        """uvicorn re-raises SIGTERM once it has shut down, which ends the process: flush telemetry first."""
-
-        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().shutdown(sockets)
-            await anyio.to_thread.run_sync(stop_telemetry)
-
-    app = build_http_app(settings, credentials)
+    app = _FlushTelemetryOnShutdown(build_http_app(settings, credentials))
     config = uvicorn_config(app, graceful_seconds=settings.shutdown_grace, host=host, port=port)
     log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, _auth_mode(settings))
-    await FlushingServer(config).serve()
+    await uvicorn.Server(config).serve()
 
 
 def worker_app(settings: Settings, credentials: CredentialsProvider | None) -> ASGIApp:
@@ -126,8 +117,8 @@ def worker_app(settings: Settings, credentials: CredentialsProvider | None) -> A
 
 
 class _FlushTelemetryOnShutdown:
-    """A worker's app: flush telemetry when uvicorn shuts the app down (its lifespan), before the worker's
-    process ends. The single-process server does the same from `FlushingServer.shutdown`."""
+    """The HTTP app, flushing telemetry when uvicorn shuts it down (its lifespan): uvicorn re-raises SIGTERM
+    once it has shut down, which ends the process before any `finally` runs. One server or each worker."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
