@@ -23,10 +23,11 @@ async def noop() -> str:
     return "ok"
 
 
-def serve_http(port: int) -> None:
+def serve_http(port: int, mcp: MCPServer = server) -> None:
+    """`mcp` (this bare server, or another reference built like it) as ccc-mcp serves HTTP."""
     import uvicorn
 
-    app = server.streamable_http_app(streamable_http_path="/mcp", json_response=True, stateless_http=True)
+    app = mcp.streamable_http_app(streamable_http_path="/mcp", json_response=True, stateless_http=True)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, server_header=False)
     uvicorn.Server(config).run()
 

@@ -22,6 +22,7 @@ BENCH_DIR = REPO_ROOT / "benchmarks"
 RESULTS_DIR = BENCH_DIR / "results"
 BARE_SERVER = BENCH_DIR / "bare_server.py"
 PLAIN_HTTPX_SERVER = BENCH_DIR / "plain_httpx_server.py"
+FLOOR_SERVER = BENCH_DIR / "floor_server.py"
 
 # The simulator's default scenario (docs/simulator.md): published demo credentials, not secrets.
 SIM_ACCESS_KEY_ID = "sim-access-key-id"

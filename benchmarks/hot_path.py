@@ -1,10 +1,13 @@
 """(8) What each change of the leaner hot path buys, measured on its own and together (docs/performance.md).
 
-Four changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
-to the aiohttp transport (no `httpx.AsyncClient`), the first attempt outside tenacity, and the hang-up
-watcher started only after 50 ms as a plain task. Each variant here is a copy of the running source tree
+Seven changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
+to the aiohttp transport (no `httpx.AsyncClient`), the first attempt outside tenacity, the hang-up watcher
+started only after 50 ms as a plain task, the garbage collector settled once start-up is over
+(config/collector.py), the tool's result handed to the SDK as a mapping (validated and dumped once, not
+twice), and per-call trims (the request date formatted once a second, the caller's credential digest and
+the tool's "acts for an agent" answer computed once). Each variant here is a copy of the running source tree
 (`server/ccc_mcp`) with some of them undone by an appended override (`UNDO`), run as its own server process:
-- "none": all four undone, the path as it was before;
+- "none": all undone, the path as it was before;
 - "only X": all undone but X, so X is measured on its own;
 - "all": the tree as it ships.
 
@@ -43,11 +46,14 @@ STDIO = "event-loop stdio transport"
 DIRECT = "request straight to the aiohttp transport"
 TENACITY = "first attempt outside tenacity"
 WATCHER = "hang-up watcher after 50 ms, a plain task"
-CHANGES = (STDIO, DIRECT, TENACITY, WATCHER)
+COLLECTOR = "garbage collector settled after start-up"
+MAPPING = "result handed to the SDK as a mapping"
+TRIMS = "per-call trims (date, caller digest, field lookups)"
+CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS)
 CONCURRENCY = 32
 
-# What undoes each change: (module under server/ccc_mcp, code appended to it).
-UNDO: dict[str, tuple[str, str]] = {
+# What undoes each change: (module under server/ccc_mcp, code appended to it), one pair or more.
+UNDO: dict[str, tuple[str, ...]] = {
     STDIO: (
         "transports/stdio.py",
         """
@@ -156,6 +162,52 @@ async def _run_with_a_task_group(self, scope, receive, send, body, key):
 CancelOnGiveUp._run = _run_with_a_task_group
 ''',
     ),
+    COLLECTOR: (
+        "config/collector.py",
+        '''
+def settle_collector() -> None:
+    """benchmark variant: CPython's collector left at its defaults, as before."""
+''',
+    ),
+    MAPPING: (
+        "mcpserver/adapter.py",
+        '''
+import json as _json
+
+
+def to_tool_result(result):
+    """benchmark variant: the result built as a CallToolResult model (the SDK dumps it, then validates), as before."""
+    structured = result.model_dump(mode="json")
+    return CallToolResult(
+        content=[TextContent(type="text", text=_json.dumps(structured, ensure_ascii=False))],
+        structured_content=structured,
+        is_error=not result.ok,
+    )
+''',
+    ),
+    TRIMS: (
+        "api/client.py",
+        '''
+from datetime import UTC as _UTC, datetime as _datetime
+
+
+def _current_date():
+    """benchmark variant: the date formatted per request, as before."""
+    return signing.format_date(_datetime.now(_UTC))
+''',
+        "transports/cancellation.py",
+        '''
+def _credential_digest(authorization):
+    """benchmark variant: the caller's credential hashed per request, as before."""
+    return hashlib.sha256(authorization).hexdigest()[:16]
+''',
+        "tools/base.py",
+        '''
+def _acts_for_agent(arguments):
+    """benchmark variant: the model's fields looked up per call, as before."""
+    return "user_id" in arguments.model_fields
+''',
+    ),
 }
 
 
@@ -176,12 +228,13 @@ def build_tree(root: Path, variant: str) -> Path:
     target = root / variant.replace(" ", "_").replace(",", "")
     shutil.copytree(SERVER_DIR / "ccc_mcp", target / "ccc_mcp", ignore=shutil.ignore_patterns("__pycache__"))
     for change in undone(variant):
-        module, code = UNDO[change]
-        path = target / "ccc_mcp" / module
-        path.write_text(path.read_text() + "\n\n# --- benchmark variant ---" + code)
+        pairs = UNDO[change]
+        for module, code in zip(pairs[::2], pairs[1::2], strict=True):
+            path = target / "ccc_mcp" / module
+            path.write_text(path.read_text() + "\n\n# --- benchmark variant ---" + code)
     check = subprocess.run(  # noqa: S603 - our own interpreter on our own copy
-        [PYTHON, "-c", "import ccc_mcp, ccc_mcp.api.client, ccc_mcp.transports.stdio, "
-         "ccc_mcp.transports.cancellation; print(ccc_mcp.__file__)"],
+        [PYTHON, "-c", "import ccc_mcp, ccc_mcp.api.client, ccc_mcp.transports.stdio, ccc_mcp.config.collector, "
+         "ccc_mcp.transports.cancellation, ccc_mcp.mcpserver.adapter; print(ccc_mcp.__file__)"],
         env={**child_env(), "PYTHONPATH": str(target)}, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if check.returncode != 0 or not check.stdout.startswith(str(target)):

@@ -20,6 +20,7 @@ from typing import Any
 
 from benchmarks.common import (
     BARE_SERVER,
+    FLOOR_SERVER,
     PLAIN_HTTPX_SERVER,
     PYTHON,
     UNMUTE_ARGUMENTS,
@@ -39,6 +40,7 @@ from benchmarks.loadgen import closed_loop, mcp_tools_call, mcp_tools_list, wait
 OURS = "ccc-mcp"
 PLAIN = "ccc-mcp, plain httpx"
 BARE = "bare no-op"
+FLOOR = "floor: SDK + one signed request"
 GOAL_CONCURRENCY = 32
 GOAL_THROUGHPUT_RATIO = 0.6
 GOAL_P99_RATIO = 2.0  # ccc-mcp's p99 against the bare server's, run by run
@@ -69,6 +71,9 @@ def http_server(ctx: Context, name: str) -> ServerProcess:
     if name == PLAIN:
         argv = [PYTHON, str(PLAIN_HTTPX_SERVER), "--transport", "http", "--port", str(port)]
         return ServerProcess(name, argv, server_env(ctx.sim_endpoint, **MEASUREMENT_ENV), log, port)
+    if name == FLOOR:
+        argv = [PYTHON, str(FLOOR_SERVER), "--http", str(port)]
+        return ServerProcess(name, argv, server_env(ctx.sim_endpoint), log, port)
     argv = [PYTHON, str(BARE_SERVER), "--http", str(port)]
     return ServerProcess(name, argv, child_env(), log, port)
 
@@ -131,7 +136,7 @@ async def measure(ctx: Context, server: ServerProcess, concurrency: int, seconds
 
 async def run(ctx: Context) -> dict[str, Any]:
     sizes = ctx.sizes
-    names = [OURS, BARE, PLAIN]
+    names = [OURS, BARE, PLAIN, FLOOR]
     servers = await start_servers(ctx, names)
     runs: dict[str, dict[int, list[dict[str, Any]]]] = {name: {c: [] for c in sizes.http_concurrency} for name in names}
     try:
@@ -168,6 +173,11 @@ async def run(ctx: Context) -> dict[str, Any]:
             "ours_vs_bare": paired_ratio(by_run(OURS, c), by_run(BARE, c)),
             "plain_vs_bare": paired_ratio(by_run(PLAIN, c), by_run(BARE, c)),
             "ours_vs_plain": paired_ratio(by_run(OURS, c), by_run(PLAIN, c)),
+            "floor_vs_bare": paired_ratio(by_run(FLOOR, c), by_run(BARE, c)),
+            "ours_vs_floor": paired_ratio(by_run(OURS, c), by_run(FLOOR, c)),
+            "cpu_ours_vs_floor": paired_ratio(
+                by_run(OURS, c, "server_cpu_ms_per_call"), by_run(FLOOR, c, "server_cpu_ms_per_call")
+            ),
             "p99_ours_vs_bare": paired_ratio(by_run(OURS, c, "p99_ms"), by_run(BARE, c, "p99_ms")),
         }
         for c in sizes.http_concurrency
@@ -190,7 +200,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         }
     return {
         "description": "closed-loop raw HTTP callers replaying a recorded tools/call; median over interleaved runs",
-        "server_settings": {OURS: MEASUREMENT_ENV, PLAIN: MEASUREMENT_ENV, BARE: {}},
+        "server_settings": {OURS: MEASUREMENT_ENV, PLAIN: MEASUREMENT_ENV, BARE: {}, FLOOR: {}},
         "rounds": sizes.http_rounds,
         "seconds_per_run": sizes.http_seconds,
         "concurrency": list(sizes.http_concurrency),

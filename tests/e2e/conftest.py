@@ -42,6 +42,12 @@ def server_environment(sim: Simulator, **extra: str) -> dict[str, str]:
     return env
 
 
+def server_log(directory: Path) -> str:
+    """The log of the one `http_process` a test started in `directory` (its tmp_path)."""
+    [log] = directory.glob("server-*.log")
+    return log.read_text()
+
+
 def wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from mcp import Client
 
 from ccc_mcp.simulator import Simulator
+from tests.e2e.conftest import server_log
 
 pytestmark = pytest.mark.e2e
 ARGS = {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"}
@@ -19,12 +21,13 @@ HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-versio
 
 
 async def test_http_process_serves_both_eras(
-    simulator: Simulator, http_process: Callable[..., Any], protocol_mode: str
+    simulator: Simulator, http_process: Callable[..., Any], protocol_mode: str, tmp_path: Path
 ) -> None:
-    base, _ = http_process(simulator)
+    base, _ = http_process(simulator, CCC_MCP_LOG_LEVEL="DEBUG")
     async with Client(f"{base}/mcp", mode=protocol_mode) as client:
         result = await client.call_tool("unmute_call", ARGS)
     assert not result.is_error, result.structured_content
+    assert " start-up objects frozen" in server_log(tmp_path), "the garbage collector settled before serving"
 
 
 async def test_sigterm_lets_the_in_flight_call_finish(simulator: Simulator, http_process: Callable[..., Any]) -> None:

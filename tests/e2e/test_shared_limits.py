@@ -13,15 +13,11 @@ import pytest
 from mcp import Client
 
 from ccc_mcp.simulator import Simulator
+from tests.e2e.conftest import server_log
 from tests.redis_server import REDIS_PASSWORD, RedisServer
 
 pytestmark = pytest.mark.e2e
 ARGS = {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"}
-
-
-def server_log(directory: Path) -> str:
-    [log] = directory.glob("server-*.log")
-    return log.read_text()
 
 
 async def outcomes(base: str, count: int) -> list[str]:

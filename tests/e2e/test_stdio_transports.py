@@ -55,6 +55,7 @@ def serve(stdin_kind: str, tmp_path: Path) -> tuple[list[dict[str, Any]], str]:
 def test_a_session_from_a_file_or_a_pipe(stdin_kind: str, tmp_path: Path) -> None:
     answers, stderr = serve(stdin_kind, tmp_path)
     assert TRANSPORT_LOG[stdin_kind] in stderr, "the transport chosen for this stdin"
+    assert " start-up objects frozen" in stderr, "the garbage collector settled before serving"
     assert [answer["id"] for answer in answers] == [1, 2, 3]
     initialize, listing, called = (answer["result"] for answer in answers)
     assert initialize["protocolVersion"] == "2025-11-25"

@@ -12,9 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp.server.stdio import stdio_server
+from mcp.shared.exceptions import MCPError
 from mcp.shared.message import SessionMessage
 from mcp_types import jsonrpc_message_adapter
 
@@ -73,6 +77,49 @@ async def test_middleware_sees_method_params_and_request_and_may_replace_the_res
     assert request is None
     assert kind in ("dict", "ListToolsResult")
     assert listed == [], "the middleware's result is what the client got"
+
+
+class _MappingTool(Tool):
+    """A tool whose handler's return value goes to the SDK untouched, as `_RawArgumentsTool`'s does."""
+
+    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
+        return await self.fn(arguments, context)
+
+
+def _mapping_server(answer: dict[str, Any]) -> MCPServer:
+    async def handle(arguments: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        return answer
+
+    tool = _MappingTool(
+        fn=handle, name="t", description="d", parameters={"type": "object"},
+        fn_metadata=FuncMetadata(arg_model=ArgModelBase), is_async=True,
+    )  # fmt: skip
+    return MCPServer("pin", tools=[tool])
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_a_handler_may_return_the_call_result_as_a_wire_form_mapping(mode: str) -> None:
+    """to_tool_result hands the SDK a mapping with camelCase keys: it reaches the client as the
+    CallToolResult it spells, in both protocol eras."""
+    structured = {"ok": False, "error": {"code": "X", "text": "caf\u00e9"}}
+    answer = {
+        "content": [{"type": "text", "text": "caf\u00e9"}],
+        "structuredContent": structured,
+        "isError": True,
+        "resultType": "complete",
+    }
+    async with Client(_mapping_server(answer), mode=mode) as client:  # type: ignore[arg-type]
+        result = await client.call_tool("t", {})
+    assert (result.is_error, result.structured_content) == (True, structured)
+    assert [block.model_dump(exclude_none=True) for block in result.content] == [{"type": "text", "text": "caf\u00e9"}]
+
+
+async def test_a_mapping_result_is_still_validated_against_the_protocols_result_shape() -> None:
+    """The SDK checks a mapping as it checks a model: a malformed one is a server error, never sent as is."""
+    malformed = {"content": "not a list", "isError": False}
+    async with Client(_mapping_server(malformed)) as client:
+        with pytest.raises(MCPError):
+            await client.call_tool("t", {})
 
 
 # --- stdio: what transports.stdio mirrors of the SDK's stdio transport ---------------------------------

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 __all__ = [
+    "DATE_FORMAT",
     "EMPTY_BODY_SHA256",
     "SigningKey",
     "canonical_query",
@@ -75,8 +76,15 @@ def canonical_request(
     body_sha256: str = EMPTY_BODY_SHA256,
 ) -> str:
     """The exact text whose hash is signed (note the blank line after the header block)."""
+    return _canonical_and_names(method, path, query, signed_headers, body_sha256)[0]
+
+
+def _canonical_and_names(
+    method: str, path: str, query: Mapping[str, str], signed_headers: Mapping[str, str], body_sha256: str
+) -> tuple[str, str]:
+    """The canonical request and the signed header names, from one pass over the headers."""
     block, names = canonical_headers(signed_headers)
-    return "\n".join([method.upper(), path or "/", canonical_query(query), block, names, body_sha256])
+    return "\n".join([method.upper(), path or "/", canonical_query(query), block, names, body_sha256]), names
 
 
 def string_to_sign(canonical: str) -> str:
@@ -154,8 +162,7 @@ def signed_request_headers(
         headers["x-acs-accesskey-id"] = key.access_key_id
     if extra_signed:
         headers.update({name.lower(): value for name, value in extra_signed.items()})
-    canonical = canonical_request(method, "/", query, headers, body_sha256)
-    _, names = canonical_headers(headers)
+    canonical, names = _canonical_and_names(method, "/", query, headers, body_sha256)
     headers["authorization"] = authorization_header(
         key.access_key_id, names, signature(key.access_key_secret, canonical)
     )

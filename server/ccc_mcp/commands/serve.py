@@ -13,6 +13,7 @@ import anyio
 
 from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials, describe_source, resolve_credentials
 from ccc_mcp.api.signing import SigningKey
+from ccc_mcp.config.collector import settle_collector
 from ccc_mcp.config.logs import configure_logging
 from ccc_mcp.config.settings import Settings, storage_scheme
 from ccc_mcp.net.loopback import is_loopback_host
@@ -84,7 +85,9 @@ async def _serve(settings: Settings, transport: str, host: str, port: int, simul
             from ccc_mcp.mcpserver.assembly import build_server
             from ccc_mcp.transports.stdio import serve_stdio
 
-            await serve_stdio(build_server(settings, credentials=credentials), grace=settings.shutdown_grace)
+            server = build_server(settings, credentials=credentials)
+            settle_collector()
+            await serve_stdio(server, grace=settings.shutdown_grace)
             return 0
         if settings.workers > 1:  # the simulator's key goes to the workers; CCC's they resolve each for itself
             return await _supervise(settings, credentials if simulator else None, host, port)
@@ -100,6 +103,7 @@ async def _serve_http(settings: Settings, credentials: CredentialsProvider, host
 
     app = _FlushTelemetryOnShutdown(build_http_app(settings, credentials))
     config = uvicorn_config(app, graceful_seconds=settings.shutdown_grace, host=host, port=port)
+    settle_collector()
     log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, _auth_mode(settings))
     await uvicorn.Server(config).serve()
 
@@ -113,7 +117,9 @@ def worker_app(settings: Settings, credentials: CredentialsProvider | None) -> A
 
     log.info("Worker process %d serving", os.getpid())
     start_telemetry("http")
-    return _FlushTelemetryOnShutdown(build_http_app(settings, credentials or resolve_credentials()))
+    app = _FlushTelemetryOnShutdown(build_http_app(settings, credentials or resolve_credentials()))
+    settle_collector()
+    return app
 
 
 class _FlushTelemetryOnShutdown:

@@ -5,7 +5,9 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
 - `mcp.server.mcpserver.tools.Tool` can be built directly with a hand-made `parameters` schema and a
   `FuncMetadata` whose `output_schema` is published, and its `run` can be overridden: our handler receives
   the caller's raw arguments and validates them itself, so bad input is a structured result instead of the
-  SDK's raw pydantic text;
+  SDK's raw pydantic text; the handler may return the `CallToolResult` as a mapping in its wire form
+  (camelCase keys, `resultType` included), which the SDK validates against the protocol version's result
+  shape and sends;
 - `MCPServer.middleware` (provisional in mcp 2.x) sees every request with `ctx.method`, the raw
   `ctx.params` and `ctx.request` (the Starlette request on HTTP, None on stdio), and may replace the result;
 - for `transports.stdio`, what the SDK's stdio transport does that ours mirrors: the stream pair it hands
@@ -17,7 +19,6 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias, cast
@@ -32,13 +33,14 @@ from mcp.shared.exceptions import MCPError
 from mcp.shared.message import SessionMessage
 from mcp_types import INVALID_PARAMS, CallToolResult, ListToolsResult, TextContent, jsonrpc_message_adapter
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.policy.identity import Caller, identify
 from ccc_mcp.policy.rights import allowed
 from ccc_mcp.tools.base import AppState, ToolSpec, run_tool
 from ccc_mcp.tools.guidance import Guide
-from ccc_mcp.tools.registry import ToolSelectionError, narrow
+from ccc_mcp.tools.registry import READ_ONLY_HEADER, TOOLS_HEADER, ToolSelectionError, narrow
 from ccc_mcp.tools.results import ToolResult
 from ccc_mcp.tools.schema import model_schema, published_input_schema
 
@@ -69,21 +71,36 @@ class _NoArguments(ArgModelBase):
     pass
 
 
-def to_tool_result(result: ToolResult) -> CallToolResult:
-    """Structured content plus the same JSON as text (several hosts read only the text)."""
+def to_tool_result(result: ToolResult) -> dict[str, Any]:
+    """A `CallToolResult` in its wire form: structured content plus the same JSON as text (several hosts read
+    only the text). Handed to the SDK as a mapping, which it validates and serialises once for the wire, as
+    it does a model: built as a model first, the same result was also validated and dumped once more."""
     structured = result.model_dump(mode="json")
-    return CallToolResult(
-        content=[TextContent(type="text", text=json.dumps(structured, ensure_ascii=False))],
-        structured_content=structured,
-        is_error=not result.ok,
-    )
+    text = to_json(structured).decode()  # compact UTF-8 JSON, as json.dumps(..., ensure_ascii=False) minus spaces
+    return {
+        "content": [{"type": "text", "text": text}],
+        "structuredContent": structured,
+        "isError": not result.ok,
+        "resultType": "complete",  # required by 2026-era clients; the SDK drops it for 2025-era ones
+    }
 
 
 def request_headers(request_context: Any) -> Mapping[str, str] | None:
-    """The HTTP request's headers, or None on stdio and in memory."""
+    """The HTTP request's headers that narrow its tools (X-MCP-Tools, X-MCP-Readonly; names lower-cased), or
+    None on stdio and in memory. Read in one pass over the raw headers: a call asks for them twice, and
+    Starlette's `Headers.get` scans every header and raises a KeyError for each one absent."""
     request = getattr(request_context, "request", None)
-    headers = getattr(request, "headers", None)
-    return cast(Mapping[str, str], headers) if headers is not None else None
+    scope = getattr(request, "scope", None)
+    if not isinstance(scope, dict):
+        return None
+    found: dict[str, str] = {}
+    for name, value in scope.get("headers", ()):
+        if name in _NARROWING and (key := name.decode("latin-1")) not in found:
+            found[key] = value.decode("latin-1")
+    return found
+
+
+_NARROWING = frozenset({TOOLS_HEADER.encode(), READ_ONLY_HEADER.encode()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +129,7 @@ def build_mcp_tool(spec: ToolSpec[Any], toolset: Toolset) -> Tool:
     name only the tools the calling request can see."""
     settings = toolset.settings
 
-    async def handle(arguments: dict[str, Any], ctx: Context) -> CallToolResult:
+    async def handle(arguments: dict[str, Any], ctx: Context) -> dict[str, Any]:
         request_context = ctx.request_context
         app = cast(AppState, request_context.lifespan_context)
         caller = identify(request_context)

@@ -19,6 +19,7 @@ of this middleware (docs/architecture.md §4). A client that hangs up sooner is 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -58,47 +59,23 @@ class CancelOnGiveUp:
         await self._run(scope, receive, send, body, key)
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, body: bytes, key: tuple[str, str] | None) -> None:
-        pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
-        gone = asyncio.Event()
-        task = asyncio.current_task()
-        assert task is not None  # uvicorn runs every request in a task of its own
+        call = _Call(body)
         loop = asyncio.get_running_loop()
-        state = {"finished": False, "cancelled": False}
-        watcher: list[asyncio.Task[None]] = []
-
-        async def replay() -> Message:
-            if pending:
-                return pending.pop()
-            await gone.wait()
-            return {"type": "http.disconnect"}
-
-        def give_up() -> None:
-            """The client left or cancelled: stop the call, unless it already finished."""
-            if not state["finished"] and not state["cancelled"]:
-                state["cancelled"] = True
-                task.cancel()
-
-        async def watch() -> None:
-            while (await receive())["type"] != "http.disconnect":
-                pass
-            gone.set()
-            give_up()
-
-        timer = loop.call_later(WATCH_AFTER, lambda: watcher.append(loop.create_task(watch())))
+        timer = loop.call_later(WATCH_AFTER, call.watch, loop, receive)
         if key is not None:
-            self._in_flight[key] = give_up
+            self._in_flight[key] = call.give_up
         try:
-            await self.app(scope, replay, send)
+            await self.app(scope, call.replay, send)
         except asyncio.CancelledError:
-            if state["cancelled"] and task.uncancel() == 0:
+            if call.cancelled and call.task.uncancel() == 0:
                 return  # our own cancellation, and nobody else's: the call is over
             raise
         finally:
-            state["finished"] = True
+            call.finished = True
             timer.cancel()
-            for running in watcher:
-                running.cancel()
-            if key is not None and self._in_flight.get(key) is give_up:
+            if call.watcher is not None:
+                call.watcher.cancel()
+            if key is not None and self._in_flight.get(key) == call.give_up:
                 del self._in_flight[key]
 
     def _cancel_named_request(self, scope: Scope, message: dict[str, Any] | None) -> None:
@@ -113,11 +90,66 @@ class CancelOnGiveUp:
             cancel()
 
 
+class _Call:
+    """One POST in flight: the body replayed to the application, and the means to stop it when its client
+    gives up. Built per request, so it holds only what every request needs; the rest comes with the watcher."""
+
+    __slots__ = ("cancelled", "finished", "gone", "pending", "task", "watcher")
+
+    def __init__(self, body: bytes) -> None:
+        task = asyncio.current_task()
+        assert task is not None  # uvicorn runs every request in a task of its own
+        self.task = task
+        self.pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+        self.finished = False
+        self.cancelled = False
+        self.gone: asyncio.Event | None = None  # set once the client hung up; made when someone waits on it
+        self.watcher: asyncio.Task[None] | None = None
+
+    async def replay(self) -> Message:
+        """The application's `receive`: the body, then (only if it asks again) the client's hang-up."""
+        if self.pending:
+            return self.pending.pop()
+        if self.gone is None:
+            self.gone = asyncio.Event()
+        await self.gone.wait()
+        return {"type": "http.disconnect"}
+
+    def give_up(self) -> None:
+        """The client left or cancelled: stop the call, unless it already finished."""
+        if not self.finished and not self.cancelled:
+            self.cancelled = True
+            self.task.cancel()
+
+    def watch(self, loop: asyncio.AbstractEventLoop, receive: Receive) -> None:
+        """From `WATCH_AFTER` on, listen for the client hanging up."""
+        if not self.finished:
+            self.watcher = loop.create_task(self._listen(receive))
+
+    async def _listen(self, receive: Receive) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        if self.gone is None:
+            self.gone = asyncio.Event()
+        self.gone.set()
+        self.give_up()
+
+
 def _caller(scope: Scope) -> str:
     """Who sent it: the credential presented (hashed) and the peer address, so no one cancels others' calls."""
-    authorization = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"")
+    authorization = b""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            authorization = value
+            break
     client = scope.get("client") or ("", 0)
-    return f"{hashlib.sha256(authorization).hexdigest()[:16]}@{client[0]}"
+    return f"{_credential_digest(authorization)}@{client[0]}"
+
+
+@functools.lru_cache(maxsize=256)
+def _credential_digest(authorization: bytes) -> str:
+    """A client sends the same credential call after call: hash it once, not per request."""
+    return hashlib.sha256(authorization).hexdigest()[:16]
 
 
 def _request_key(scope: Scope, message: dict[str, Any] | None) -> tuple[str, str] | None:

@@ -1,0 +1,43 @@
+"""A serving process settles its garbage collector once start-up is over: what start-up built is frozen out
+of every later collection, and young collections wait for 5,000 allocations instead of 700."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from ccc_mcp.config.collector import YOUNG_THRESHOLD, settle_collector
+
+
+@pytest.fixture
+def restored_collector() -> Iterator[None]:
+    """This test process's collector as it was, afterwards."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+def test_settling_freezes_what_start_up_built_and_raises_only_the_young_threshold(restored_collector: None) -> None:
+    built_at_start_up = [{"schema": index} for index in range(1_000)]
+    _, middle, old = gc.get_threshold()
+    settle_collector()
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, middle, old)
+    assert gc.get_freeze_count() >= len(built_at_start_up), "start-up's objects are out of every collection"
+
+
+def test_cyclic_garbage_made_while_serving_is_still_collected_without_being_asked(restored_collector: None) -> None:
+    """Counted in allocations, not time: within a few young thresholds' worth, a cycle is gone."""
+    settle_collector()
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    probe = weakref.ref(Node())
+    assert probe() is not None, "a cycle outlives its last reference until a collection"
+    allocated = [[] for _ in range(3 * YOUNG_THRESHOLD)]
+    assert probe() is None, f"still there after {len(allocated)} allocations: is automatic collection off?"
