@@ -43,6 +43,7 @@ from ccc_mcp.tools.results import ToolResult
 from ccc_mcp.tools.schema import model_schema, published_input_schema
 
 __all__ = [
+    "AfterFirstListing",
     "ReadStream",
     "StdioItem",
     "ToolNarrowing",
@@ -201,6 +202,22 @@ class ToolNarrowing:
             return {**result, "instructions": text}
         if isinstance(result, BaseModel) and hasattr(result, "instructions"):
             return result.model_copy(update={"instructions": text})
+        return result
+
+
+class AfterFirstListing:
+    """Server middleware: `then` runs once, when the first `tools/list` has been answered by the server (before
+    the answer is written; `then` must only schedule work). The call path's models are built from there
+    (`tools.warmup`, architecture.md §4)."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        self._then: Callable[[], None] | None = then
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        result = await call_next(ctx)
+        if ctx.method == "tools/list" and self._then is not None:
+            then, self._then = self._then, None
+            then()
         return result
 
 

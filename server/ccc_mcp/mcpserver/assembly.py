@@ -14,13 +14,14 @@ from ccc_mcp import __version__
 from ccc_mcp.api.client import CccClient, RetryPolicy, Timeouts, endpoint_for
 from ccc_mcp.api.credentials import CredentialsProvider, resolve_credentials
 from ccc_mcp.config.settings import Settings
-from ccc_mcp.mcpserver.adapter import ToolNarrowing, Toolset, build_mcp_tool
+from ccc_mcp.mcpserver.adapter import AfterFirstListing, ToolNarrowing, Toolset, build_mcp_tool
 from ccc_mcp.policy.audit import AuditLog
 from ccc_mcp.policy.ratelimit import RateLimiter
 from ccc_mcp.telemetry.recording import attempt_hook, limiter_error
 from ccc_mcp.tools.base import AppState
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import select_tools
+from ccc_mcp.tools.warmup import build_when_idle
 
 if TYPE_CHECKING:
     import httpx
@@ -102,5 +103,5 @@ def build_server(
         log_level=settings.log_level,
         token_verifier=token_verifier,
         auth=auth,
-        middleware=[ToolNarrowing(toolset, instructions)],
+        middleware=[ToolNarrowing(toolset, instructions), AfterFirstListing(build_when_idle)],
     )
