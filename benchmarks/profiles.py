@@ -137,7 +137,7 @@ async def cold_profiles(ctx: Context, out: Path) -> list[str]:
     argv = [PYTHON, "-m", "pyinstrument", "-r", "text", "--no-color", "-i", "0.0005", "--show", "*/ccc_mcp/*",
             "-o", str(pyinstrument_out), "-m", "ccc_mcp"]  # fmt: skip
     await _until_listed(argv, server_env(ctx.sim_endpoint), ctx.log_dir / "cold-pyinstrument.log")
-    summary += [f"pyinstrument profile of ccc-mcp's start-up: {pyinstrument_out.relative_to(RESULTS_DIR.parent)}", ""]
+    summary += [f"pyinstrument profile of ccc-mcp's start-up: {pyinstrument_out}", ""]  # --out may lie anywhere
     return summary
 
 

@@ -51,7 +51,10 @@ def _serve_parser(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, simulator_options: bool = True) -> argparse.ArgumentParser:
+    """Every command's parser. `simulator_options=False` leaves the `simulator` command's options out: they
+    read the simulator's environment to show its values as defaults, which a server's start need not pay
+    (architecture.md §4, cold start)."""
     parser = argparse.ArgumentParser(
         prog="ccc-mcp",
         description="MCP server for Alibaba Cloud Contact Center (CCC). Without a command: serve over stdio.",
@@ -61,17 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="Serve MCP over stdio (default) or Streamable HTTP.")
     _serve_parser(serve)
     simulator = commands.add_parser("simulator", help="Run the CCC simulator alone, as an HTTP service.")
-    from ccc_mcp.commands.simulator import add_simulator_arguments
+    if simulator_options:
+        from ccc_mcp.commands.simulator import add_simulator_arguments
 
-    add_simulator_arguments(simulator)
+        add_simulator_arguments(simulator)
     demo = commands.add_parser("demo", help="Show the server at work against the embedded simulator.")
     demo.add_argument("--log-level", default="WARNING", help="Log level of the demo's server. Default WARNING.")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(simulator_options="simulator" in given)
+    args = parser.parse_args(given)
     command = args.command or "serve"
     if args.command is None:
         # Bare `ccc-mcp`: serve with every option at its default (environment still applies).

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ccc_mcp import __version__
 from ccc_mcp.api import signing
@@ -69,6 +69,8 @@ def endpoint_for(region: str, override: str | None = None) -> str:
 
 class ApiResult(BaseModel):
     """What one `call` produced: data on success, a structured error otherwise."""
+
+    model_config = ConfigDict(defer_build=True)  # built on the first call (architecture.md §4, cold start)
 
     action: str
     ok: bool

@@ -43,6 +43,7 @@ class _WireModel(BaseModel):
         validate_by_alias=True,
         extra="allow",
         json_schema_serialization_defaults_required=True,
+        defer_build=True,  # built on first use, not before the first tools/list (architecture.md §4)
     )
 
 
@@ -212,7 +213,7 @@ class ApiEnvelope(BaseModel):
     has RequestId/HostId/Code/Message/Recommend (and AccessDeniedDetail). One lenient model reads both.
     """
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     code: str | None = Field(None, alias="Code")
     http_status_code: int | None = Field(None, alias="HttpStatusCode")
@@ -228,7 +229,7 @@ class ApiEnvelope(BaseModel):
 class ErrorInfo(BaseModel):
     """The `error` member of a tool result: enough for a model to decide what to do next."""
 
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True, defer_build=True)
 
     code: str = Field(description="The API's code verbatim, or a local code of the same style.")
     http_status: int | None = Field(description="HTTP status of the failed answer; null if none was received.")

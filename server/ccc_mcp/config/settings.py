@@ -310,7 +310,9 @@ SimulatorLogLevel = Literal["debug", "info", "warning", "error"]
 class SimulatorSettings(BaseSettings):
     """The settings of `ccc-mcp simulator`. Like `Settings`, flags override these environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True, validate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", frozen=True, validate_by_name=True, defer_build=True  # `serve` never builds it
+    )
 
     host: str = Field(
         "127.0.0.1",

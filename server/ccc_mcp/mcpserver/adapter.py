@@ -159,10 +159,18 @@ class ToolNarrowing:
     answered as for an unknown tool; a call the scopes do not allow reaches the tool, which answers a
     structured, audited Forbidden.Scope."""
 
-    def __init__(self, toolset: Toolset, instructions: Callable[[frozenset[str]], str]) -> None:
+    def __init__(
+        self,
+        toolset: Toolset,
+        instructions: Callable[[frozenset[str]], str],
+        after_first_listing: Callable[[], None] | None = None,
+    ) -> None:
         self.toolset = toolset
         self.instructions = instructions
         self.specs = {spec.name: spec for spec in toolset.specs}
+        # Runs once, when the first tools/list has been answered (before the answer is written: it must only
+        # schedule work). The call path's models are built from there (`tools.warmup`, architecture.md §4).
+        self._after_first_listing = after_first_listing
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method in ("initialize", "server/discover"):
@@ -181,6 +189,9 @@ class ToolNarrowing:
             return await call_next(ctx)
         enabled = narrowed & self.toolset.allowed(identify(ctx))
         result = await call_next(ctx)
+        if self._after_first_listing is not None:
+            then, self._after_first_listing = self._after_first_listing, None
+            then()
         return result if enabled == self.toolset.published else self._listing(result, enabled)
 
     async def _introduce(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:

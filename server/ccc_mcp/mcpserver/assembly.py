@@ -21,6 +21,7 @@ from ccc_mcp.telemetry.recording import attempt_hook, limiter_error
 from ccc_mcp.tools.base import AppState
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import select_tools
+from ccc_mcp.tools.warmup import build_when_idle
 
 if TYPE_CHECKING:
     import httpx
@@ -102,5 +103,5 @@ def build_server(
         log_level=settings.log_level,
         token_verifier=token_verifier,
         auth=auth,
-        middleware=[ToolNarrowing(toolset, instructions)],
+        middleware=[ToolNarrowing(toolset, instructions, after_first_listing=build_when_idle)],
     )

@@ -54,7 +54,7 @@ Identifier = Annotated[
 class ToolArguments(BaseModel):
     """Base of every tool's arguments: strict strings (no coercion), unknown names refused."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, defer_build=True)
 
 
 def _describe_error(error: Any) -> ErrorInfo:

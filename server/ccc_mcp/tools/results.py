@@ -32,7 +32,7 @@ _ERROR = (
 class ToolResult(BaseModel):
     """What every result has: `ok`, `request_id` and `error` come first, each tool's data after them."""
 
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True, defer_build=True)
 
     ok: bool = Field(description=_OK)
     request_id: str | None = Field(None, description=_REQUEST_ID)
@@ -42,7 +42,7 @@ class ToolResult(BaseModel):
 class Resolution(BaseModel):
     """Ids the server looked up because the caller left them out."""
 
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True, defer_build=True)
 
     job_id: str = Field(description="The call the action was applied to.")
     channel_id: str | None = Field(
@@ -84,7 +84,7 @@ class AgentStatusResult(ToolResult):
 class AgentSummary(BaseModel):
     """One agent of list_agents."""
 
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True, defer_build=True)
 
     user_id: str | None = Field(description="The agent's user id (name@instance): pass it as user_id to other tools.")
     name: str | None = Field(description="The agent's display name.")
