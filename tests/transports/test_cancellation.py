@@ -4,9 +4,11 @@ same caller (same credential, same address) sends `notifications/cancelled` for 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
+from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 from ccc_mcp.transports.cancellation import CancelOnGiveUp
@@ -112,3 +114,44 @@ async def test_a_client_hanging_up_stops_its_call() -> None:
     hang_up.set()
     await task  # noticed once the watcher starts (WATCH_AFTER), then the call is cancelled
     assert app.cancelled == 1
+
+
+async def test_a_request_that_only_mentions_a_cancellation_cancels_nothing() -> None:
+    """The body is decoded only when it may be a cancellation; one that merely quotes the word is not one."""
+    app = SlowApp()
+    middleware = CancelOnGiveUp(app, max_body_bytes=65536)
+    task, hang_up = await start_call(middleware, app, "token-a", "10.0.0.1")
+    quoting = {**CALL, "id": 8, "params": {"name": "unmute_call", "arguments": {"note": "notifications/cancelled 7"}}}
+    receive, _, sent = client(quoting)
+    other = asyncio.create_task(middleware(post("token-a", "10.0.0.1"), receive, _send_to(sent)))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert app.cancelled == 0
+    assert not task.done()
+    hang_up.set()
+    await task
+    other.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await other
+
+
+async def test_an_oversized_body_is_not_buffered_but_handed_on_for_the_sdk_to_refuse() -> None:
+    """Beyond the limit the application (the SDK's body limit, in the real stack) gets every message as sent
+    and answers 413; nothing is held back or reassembled here."""
+    refused: list[int] = []
+
+    async def limited(scope: Scope, receive: Receive, send: Send) -> None:
+        await RequestBodyLimitMiddleware(SlowApp(), max_body_size=10)(scope, receive, send)
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            refused.append(message["status"])
+
+    chunks = [{"type": "http.request", "body": b"x" * 8, "more_body": True} for _ in range(3)]
+
+    async def receive() -> Message:
+        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
+
+    await CancelOnGiveUp(limited, max_body_bytes=10)(post("token-a", "10.0.0.1"), receive, send)
+    assert refused == [413]
+    assert len(chunks) == 1, "reading stopped at the message that crossed the limit"

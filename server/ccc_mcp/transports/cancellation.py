@@ -6,10 +6,12 @@ A client gives up in one of two ways, and neither reaches the work on its own:
 - it sends `notifications/cancelled` (2025-era clients): statelessly, that arrives as a separate POST
   handled by a fresh server instance that knows nothing of the call.
 
-So this middleware reads each POST body itself (bounded by the SDK's `RequestBodyLimitMiddleware`, which
-answers 413 beyond the limit), hands the application a replay of it, keeps listening for a disconnect, and
-remembers in-flight requests by (caller, JSON-RPC id) so that a cancellation from the same caller, to the
-same process, cancels them. Cancelling the application cancels the upstream request.
+So this middleware reads each POST body itself, hands the application a replay of it, keeps listening for a
+disconnect, and remembers the requests in flight so that a cancellation from the same caller (credential and
+address), naming one by its JSON-RPC id, to the same process, cancels it. Cancelling the application cancels
+the upstream request. A body over the size limit is not buffered here: the application gets what was read
+and the rest, and the SDK's own `RequestBodyLimitMiddleware` answers 413. Nothing of a request is decoded
+unless a cancellation arrives: only then are the callers and ids of the calls in flight worked out.
 
 Most calls end within a few milliseconds, before a hang-up could matter, so the watcher starts only once a
 call has run for `WATCH_AFTER` seconds, as one plain task; a task group per request cost more than the rest
@@ -22,10 +24,9 @@ import asyncio
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccc_mcp.net.json_body import json_object
@@ -40,30 +41,29 @@ class CancelOnGiveUp:
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
-        self._in_flight: dict[tuple[str, str], Callable[[], None]] = {}
-        self._bounded_post = RequestBodyLimitMiddleware(self._post, max_body_bytes)
+        self.max_body_bytes = max_body_bytes
+        self._in_flight: set[_Call] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        await self._bounded_post(scope, receive, send)
-
-    async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive)
-        if body is None:  # the client left before sending it all
+        messages, complete = await _read_body(receive, self.max_body_bytes)
+        if complete is None:  # the client left before sending it all
             return
-        message = json_object(body)
-        self._cancel_named_request(scope, message)
-        key = _request_key(scope, message)
-        await self._run(scope, receive, send, body, key)
+        if not complete:  # over the limit: the SDK's body limit answers 413
+            await self.app(scope, _replaying(messages, receive), send)
+            return
+        body = b"".join(message.get("body", b"") for message in messages)
+        if _CANCELLED in body:
+            self._cancel_named_request(scope, json_object(body))
+        await self._run(scope, receive, send, body)
 
-    async def _run(self, scope: Scope, receive: Receive, send: Send, body: bytes, key: tuple[str, str] | None) -> None:
-        call = _Call(body)
+    async def _run(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> None:
+        call = _Call(scope, body)
         loop = asyncio.get_running_loop()
         timer = loop.call_later(WATCH_AFTER, call.watch, loop, receive)
-        if key is not None:
-            self._in_flight[key] = call.give_up
+        self._in_flight.add(call)
         try:
             await self.app(scope, call.replay, send)
         except asyncio.CancelledError:
@@ -75,31 +75,37 @@ class CancelOnGiveUp:
             timer.cancel()
             if call.watcher is not None:
                 call.watcher.cancel()
-            if key is not None and self._in_flight.get(key) == call.give_up:
-                del self._in_flight[key]
+            self._in_flight.discard(call)
 
     def _cancel_named_request(self, scope: Scope, message: dict[str, Any] | None) -> None:
+        """A `notifications/cancelled` stops the call in flight it names, if the same caller sent both."""
         if message is None or message.get("method") != "notifications/cancelled":
             return
         params = message.get("params")
         request_id = params.get("requestId") if isinstance(params, dict) else None
         if request_id is None:
             return
-        cancel = self._in_flight.get((_caller(scope), json.dumps(request_id)))
-        if cancel is not None:
-            cancel()
+        sender = _caller(scope)
+        for call in list(self._in_flight):
+            if call.request_id() == json.dumps(request_id) and _caller(call.scope) == sender:
+                call.give_up()
+
+
+_CANCELLED = b"notifications/cancelled"
 
 
 class _Call:
     """One POST in flight: the body replayed to the application, and the means to stop it when its client
     gives up. Built per request, so it holds only what every request needs; the rest comes with the watcher."""
 
-    __slots__ = ("cancelled", "finished", "gone", "pending", "task", "watcher")
+    __slots__ = ("body", "cancelled", "finished", "gone", "pending", "scope", "task", "watcher")
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, scope: Scope, body: bytes) -> None:
         task = asyncio.current_task()
         assert task is not None  # uvicorn runs every request in a task of its own
         self.task = task
+        self.scope = scope
+        self.body = body
         self.pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
         self.finished = False
         self.cancelled = False
@@ -114,6 +120,14 @@ class _Call:
             self.gone = asyncio.Event()
         await self.gone.wait()
         return {"type": "http.disconnect"}
+
+    def request_id(self) -> str | None:
+        """The JSON-RPC id of the request this POST carries, as JSON text; worked out only when a
+        cancellation asks."""
+        message = json_object(self.body)
+        if message is None or "id" not in message or "method" not in message:
+            return None
+        return json.dumps(message["id"])
 
     def give_up(self) -> None:
         """The client left or cancelled: stop the call, unless it already finished."""
@@ -152,19 +166,28 @@ def _credential_digest(authorization: bytes) -> str:
     return hashlib.sha256(authorization).hexdigest()[:16]
 
 
-def _request_key(scope: Scope, message: dict[str, Any] | None) -> tuple[str, str] | None:
-    if message is None or "id" not in message or "method" not in message:
-        return None
-    return _caller(scope), json.dumps(message["id"])
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole (already size-checked) body; None when the client left first."""
-    chunks: list[bytes] = []
+async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bool | None]:
+    """The body's messages, and True once all of it is read; False as soon as it exceeds `limit` bytes (the
+    rest left unread); None when the client left first."""
+    messages: list[Message] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return None
-        chunks.append(message.get("body", b""))
+            return messages, None
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if size > limit:
+            return messages, False
         if not message.get("more_body", False):
-            return b"".join(chunks)
+            return messages, True
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Callable[[], Awaitable[Message]]:
+    """A `receive` that gives back the messages already read, then the client's own."""
+    pending = messages[::-1]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
