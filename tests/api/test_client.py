@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -533,3 +534,14 @@ async def test_an_observer_hears_every_attempt(fake_ccc: FakeCcc) -> None:
     ]
     assert records[1].request_id == result.request_id
     assert all(r.start_ns <= r.end_ns for r in records)
+
+
+async def test_each_request_is_dated_now_in_utc_to_the_second(fake_ccc: FakeCcc) -> None:
+    """`x-acs-date` is the wall clock's current second (formatted once a second, not per request): the gateway
+    refuses a date 15 minutes off. Checked against the seconds around the call, in UTC."""
+    before = time.time()
+    await call(make(fake_ccc))
+    after = time.time()
+    [seen] = fake_ccc.seen
+    stamps = {time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(moment))) for moment in (before, after)}
+    assert seen.headers["x-acs-date"] in stamps

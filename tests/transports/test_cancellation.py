@@ -8,9 +8,11 @@ import contextlib
 import json
 from typing import Any
 
+import pytest
 from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
+from ccc_mcp.transports import cancellation
 from ccc_mcp.transports.cancellation import CancelOnGiveUp
 
 
@@ -77,6 +79,15 @@ async def start_call(
     return task, hang_up
 
 
+async def finished(task: asyncio.Task[None], turns: int = 50) -> bool:
+    """Whether `task` ends within `turns` turns of the event loop (counted, not timed)."""
+    for _ in range(turns):
+        if task.done():
+            break
+        await asyncio.sleep(0)
+    return task.done()
+
+
 async def cancel_from(middleware: CancelOnGiveUp, token: str, peer: str) -> None:
     receive, _, sent = client(CANCEL)
     await middleware(post(token, peer), receive, _send_to(sent))
@@ -87,32 +98,35 @@ async def test_the_same_callers_cancellation_stops_the_call_and_the_request_ends
     middleware = CancelOnGiveUp(app, max_body_bytes=65536)
     task, _ = await start_call(middleware, app, "token-a", "10.0.0.1")
     await cancel_from(middleware, "token-a", "10.0.0.1")
+    assert await finished(task), "the named call stopped"
     await task  # our own cancellation ends the request without raising
     assert app.cancelled == 1
     assert app.bodies[0] == json.dumps(CALL).encode(), "the application read the body the client sent"
 
 
-async def test_another_credential_or_address_cannot_cancel_someone_elses_call() -> None:
+async def test_another_credential_or_address_cannot_cancel_someone_elses_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cancellation, "WATCH_AFTER", 0)
     app = SlowApp()
     middleware = CancelOnGiveUp(app, max_body_bytes=65536)
     task, hang_up = await start_call(middleware, app, "token-a", "10.0.0.1")
     await cancel_from(middleware, "token-b", "10.0.0.1")
     await cancel_from(middleware, "token-a", "10.0.0.2")
-    for _ in range(20):  # give a wrongly routed cancellation every chance to land (counted loop turns)
-        await asyncio.sleep(0)
+    assert not await finished(task), "a wrongly routed cancellation had every chance to land"
     assert app.cancelled == 0
-    assert not task.done()
     hang_up.set()  # the client itself hangs up: that one stops it
+    assert await finished(task)
     await task
     assert app.cancelled == 1
 
 
-async def test_a_client_hanging_up_stops_its_call() -> None:
+async def test_a_client_hanging_up_stops_its_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cancellation, "WATCH_AFTER", 0)  # listen from the start: loop turns can be counted
     app = SlowApp()
     middleware = CancelOnGiveUp(app, max_body_bytes=65536)
     task, hang_up = await start_call(middleware, app, "token-a", "10.0.0.1")
     hang_up.set()
-    await task  # noticed once the watcher starts (WATCH_AFTER), then the call is cancelled
+    assert await finished(task), "the call stopped once its client hung up"
+    await task
     assert app.cancelled == 1
 
 
@@ -124,20 +138,37 @@ async def test_a_request_that_only_mentions_a_cancellation_cancels_nothing() -> 
     quoting = {**CALL, "id": 8, "params": {"name": "unmute_call", "arguments": {"note": "notifications/cancelled 7"}}}
     receive, _, sent = client(quoting)
     other = asyncio.create_task(middleware(post("token-a", "10.0.0.1"), receive, _send_to(sent)))
-    for _ in range(20):
-        await asyncio.sleep(0)
+    assert not await finished(task)
     assert app.cancelled == 0
-    assert not task.done()
     hang_up.set()
-    await task
+    await asyncio.wait([task])  # the watcher notices the hang-up after WATCH_AFTER
     other.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await other
 
 
-async def test_an_oversized_body_is_not_buffered_but_handed_on_for_the_sdk_to_refuse() -> None:
-    """Beyond the limit the application (the SDK's body limit, in the real stack) gets every message as sent
-    and answers 413; nothing is held back or reassembled here."""
+async def test_an_oversized_body_is_not_buffered_but_handed_on_as_sent() -> None:
+    """Beyond the limit the application gets every message as the client sent it, the unread rest included;
+    nothing is held back or reassembled here."""
+    seen: list[tuple[int, bool]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            seen.append((len(message.get("body", b"")), message.get("more_body", False)))
+            if not message.get("more_body", False):
+                return
+
+    sent = [{"type": "http.request", "body": b"x" * 8, "more_body": index < 2} for index in range(3)]
+
+    async def receive() -> Message:
+        return sent.pop(0)
+
+    await CancelOnGiveUp(app, max_body_bytes=10)(post("token-a", "10.0.0.1"), receive, _send_to([]))
+    assert seen == [(8, True), (8, True), (8, False)]
+
+
+async def test_the_sdks_body_limit_then_refuses_it() -> None:
     refused: list[int] = []
 
     async def limited(scope: Scope, receive: Receive, send: Send) -> None:
@@ -150,8 +181,7 @@ async def test_an_oversized_body_is_not_buffered_but_handed_on_for_the_sdk_to_re
     chunks = [{"type": "http.request", "body": b"x" * 8, "more_body": True} for _ in range(3)]
 
     async def receive() -> Message:
-        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
+        return chunks.pop(0)
 
     await CancelOnGiveUp(limited, max_body_bytes=10)(post("token-a", "10.0.0.1"), receive, send)
     assert refused == [413]
-    assert len(chunks) == 1, "reading stopped at the message that crossed the limit"
