@@ -4,8 +4,9 @@ Seven changes took cost out of a call: the event-loop stdio transport, each upst
 to the aiohttp transport (no `httpx.AsyncClient`), the first attempt outside tenacity, the hang-up watcher
 started only after 50 ms as a plain task, the garbage collector settled once start-up is over
 (config/collector.py), the tool's result handed to the SDK as a mapping (validated and dumped once, not
-twice), and per-call trims (the request date formatted once a second, the caller's credential digest and
-the tool's "acts for an agent" answer computed once). Each variant here is a copy of the running source tree
+twice), and per-call trims (the request date formatted once a second, the POST body buffered once and not
+decoded unless it may be a cancellation, the caller's credential digest and the tool's "acts for an agent"
+answer computed once). Each variant here is a copy of the running source tree
 (`server/ccc_mcp`) with some of them undone by an appended override (`UNDO`), run as its own server process:
 - "none": all undone, the path as it was before;
 - "only X": all undone but X, so X is measured on its own;
@@ -48,7 +49,7 @@ TENACITY = "first attempt outside tenacity"
 WATCHER = "hang-up watcher after 50 ms, a plain task"
 COLLECTOR = "garbage collector settled after start-up"
 MAPPING = "result handed to the SDK as a mapping"
-TRIMS = "per-call trims (date, caller digest, field lookups)"
+TRIMS = "per-call trims (date, one body buffer, no decoding, caller digest, field lookups)"
 CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS)
 CONCURRENCY = 32
 
@@ -129,7 +130,7 @@ CccClient.call = _call_all_in_tenacity
 import anyio as _anyio
 
 
-async def _run_with_a_task_group(self, scope, receive, send, body, key):
+async def _run_with_a_task_group(self, scope, receive, send, body):
     """benchmark variant: a task group per request, the watcher listening from the start, as before."""
     pending = [{"type": "http.request", "body": body, "more_body": False}]
     gone = _anyio.Event()
@@ -148,15 +149,9 @@ async def _run_with_a_task_group(self, scope, receive, send, body, key):
             gone.set()
             group.cancel_scope.cancel()
 
-        if key is not None:
-            self._in_flight[key] = group.cancel_scope.cancel
-        try:
-            group.start_soon(watch)
-            await self.app(scope, replay, send)
-            group.cancel_scope.cancel()
-        finally:
-            if key is not None:
-                self._in_flight.pop(key, None)
+        group.start_soon(watch)
+        await self.app(scope, replay, send)
+        group.cancel_scope.cancel()
 
 
 CancelOnGiveUp._run = _run_with_a_task_group
@@ -197,9 +192,36 @@ def _current_date():
 ''',
         "transports/cancellation.py",
         '''
+from mcp.server.transport_security import RequestBodyLimitMiddleware as _BodyLimit
+
+
 def _credential_digest(authorization):
     """benchmark variant: the caller's credential hashed per request, as before."""
     return hashlib.sha256(authorization).hexdigest()[:16]
+
+
+async def _post_as_before(self, scope, receive, send):
+    """benchmark variant: every body decoded and its caller and id worked out per request, as before."""
+    messages, complete = await _read_body(receive, self.max_body_bytes)
+    if complete is None:
+        return
+    body = b"".join(message.get("body", b"") for message in messages)
+    message = json_object(body)
+    if message is not None and "id" in message and "method" in message:
+        (_caller(scope), json.dumps(message["id"]))
+    self._cancel_named_request(scope, message)
+    await self._run(scope, receive, send, body)
+
+
+async def _call_as_before(self, scope, receive, send):
+    """benchmark variant: the body buffered by the SDK's body limit first, then again here, as before."""
+    if scope["type"] != "http" or scope["method"] != "POST":
+        await self.app(scope, receive, send)
+        return
+    await _BodyLimit(lambda s, r, w: _post_as_before(self, s, r, w), self.max_body_bytes)(scope, receive, send)
+
+
+CancelOnGiveUp.__call__ = _call_as_before
 ''',
         "tools/base.py",
         '''
