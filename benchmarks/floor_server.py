@@ -20,7 +20,7 @@ import json
 import os
 import secrets
 import sys
-import time
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,7 +28,7 @@ from httpx_aiohttp import AiohttpTransport
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, TextContent
 
-from ccc_mcp.api.signing import DATE_FORMAT, SigningKey, canonical_query, signed_request_headers
+from ccc_mcp.api.signing import SigningKey, canonical_query, format_date, signed_request_headers
 from ccc_mcp.config.collector import settle_collector
 
 server = MCPServer("floor", log_level="WARNING")
@@ -49,7 +49,7 @@ async def unmute_call(instance_id: str, user_id: str) -> CallToolResult:
         action="UnmuteCall",
         version="2020-07-01",
         query=query,
-        date=time.strftime(DATE_FORMAT, time.gmtime()),
+        date=format_date(datetime.now(UTC)),
         nonce=secrets.token_hex(16),
     )
     if not _pool:

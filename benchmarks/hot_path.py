@@ -5,9 +5,9 @@ to the aiohttp transport (no `httpx.AsyncClient`), the first attempt outside ten
 started only after 50 ms as a plain task, the garbage collector settled once start-up is over
 (config/collector.py), the tool's result handed to the SDK as a mapping (validated and dumped once, not
 twice), and per-call trims (the request date formatted once a second, the POST body buffered once and not
-decoded unless it may be a cancellation, the caller's credential digest and the tool's "acts for an agent"
-answer computed once). Each variant here is a copy of the running source tree
-(`server/ccc_mcp`) with some of them undone by an appended override (`UNDO`), run as its own server process:
+decoded unless it may be a cancellation, the caller's credential digest computed once). Each variant here
+is a copy of the running source tree (`server/ccc_mcp`) with some of them undone by an appended override
+(`UNDO`), run as its own server process:
 - "none": all undone, the path as it was before;
 - "only X": all undone but X, so X is measured on its own;
 - "all": the tree as it ships.
@@ -49,7 +49,7 @@ TENACITY = "first attempt outside tenacity"
 WATCHER = "hang-up watcher after 50 ms, a plain task"
 COLLECTOR = "garbage collector settled after start-up"
 MAPPING = "result handed to the SDK as a mapping"
-TRIMS = "per-call trims (date, one body buffer, no decoding, caller digest, field lookups)"
+TRIMS = "per-call trims (date, one body buffer, no decoding, caller digest)"
 CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS)
 CONCURRENCY = 32
 
@@ -222,12 +222,6 @@ async def _call_as_before(self, scope, receive, send):
 
 
 CancelOnGiveUp.__call__ = _call_as_before
-''',
-        "tools/base.py",
-        '''
-def _acts_for_agent(arguments):
-    """benchmark variant: the model's fields looked up per call, as before."""
-    return "user_id" in arguments.model_fields
 ''',
     ),
 }

@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -323,7 +324,7 @@ def _current_date() -> str:
 
 @functools.lru_cache(maxsize=2)
 def _utc_second(second: int) -> str:
-    return time.strftime(signing.DATE_FORMAT, time.gmtime(second))
+    return signing.format_date(datetime.fromtimestamp(second, UTC))
 
 
 async def _read_capped(chunks: AsyncIterator[bytes]) -> bytes:

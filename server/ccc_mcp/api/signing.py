@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 __all__ = [
-    "DATE_FORMAT",
     "EMPTY_BODY_SHA256",
     "SigningKey",
     "canonical_query",

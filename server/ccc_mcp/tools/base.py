@@ -109,20 +109,9 @@ class ToolSpec(Generic[ArgsT]):
     def arguments_for(self, settings: Settings) -> type[ArgsT]:
         """The arguments model this deployment publishes and validates: `user_id` is required unless
         there is a default agent."""
-        if _acts_for_agent(self.arguments) and not settings.default_agent:
+        if "user_id" in self.arguments.model_fields and not settings.default_agent:
             return requiring_user(self.arguments)
         return self.arguments
-
-
-def _acts_for_agent(arguments: type[ToolArguments]) -> bool:
-    """Whether a tool's arguments name an agent (`user_id`); asked on every call, answered once per model."""
-    known = _ACTS_FOR_AGENT.get(arguments)
-    if known is None:
-        known = _ACTS_FOR_AGENT[arguments] = "user_id" in arguments.model_fields
-    return known
-
-
-_ACTS_FOR_AGENT: dict[type[ToolArguments], bool] = {}
 
 
 def instance_for(settings: Settings, requested: str | None) -> ErrorInfo | str:
@@ -151,15 +140,15 @@ async def _run(
     args = validate_arguments(spec.arguments_for(settings), raw)
     if isinstance(args, ErrorInfo):
         return spec.result(ok=False, error=args), CallFacts()
-    for_agent = _acts_for_agent(type(args))
-    user, named = target_agent(args.user_id, caller, settings) if for_agent else (None, False)
+    acts_for_agent = "user_id" in type(args).model_fields
+    user, named = target_agent(args.user_id, caller, settings) if acts_for_agent else (None, False)
     facts = CallFacts(
         instance=getattr(args, "instance_id", None),
         user=user if user is not None else (RAM if named else None),
         job=getattr(args, "job_id", None),
         channel=getattr(args, "channel_id", None),
     )
-    if for_agent and not named:  # e.g. sign-in mode without a sign-in: no default to stand in
+    if acts_for_agent and not named:  # e.g. sign-in mode without a sign-in: no default to stand in
         blank = describe("Parameter.Blank", "The parameter user_id may not be null or blank.", params=["user_id"])
         return spec.result(ok=False, error=blank), facts
     instance = instance_for(settings, facts.instance)

@@ -41,20 +41,20 @@ def pending_models() -> list[type[BaseModel]]:
 
 def build_when_idle() -> None:
     """Build every pending model, one per turn of the running event loop, each queued behind whatever is
-    ready to run. A model a call built in the meantime is skipped. Without a running asyncio loop, nothing
-    happens (the first call builds what it needs)."""
+    ready to run; even finding them (a walk over every pydantic class of the process) waits for the first
+    turn, so the listing that triggers this is not delayed. A model a call built in the meantime is skipped.
+    Without a running asyncio loop, nothing happens (the first call builds what it needs)."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return
-    models = iter(pending_models())
 
-    def step() -> None:
+    def step(models: Iterator[type[BaseModel]]) -> None:
         model = next(models, None)
         if model is None:
             return
         if not model.__pydantic_complete__:
             model.model_rebuild()
-        loop.call_soon(step)
+        loop.call_soon(step, models)
 
-    loop.call_soon(step)
+    loop.call_soon(lambda: step(iter(pending_models())))

@@ -85,9 +85,9 @@ class CancelOnGiveUp:
         request_id = params.get("requestId") if isinstance(params, dict) else None
         if request_id is None:
             return
-        sender = _caller(scope)
+        named, sender = json.dumps(request_id), _caller(scope)
         for call in list(self._in_flight):
-            if call.request_id() == json.dumps(request_id) and _caller(call.scope) == sender:
+            if call.request_id() == named and _caller(call.scope) == sender:
                 call.give_up()
 
 
@@ -116,10 +116,13 @@ class _Call:
         """The application's `receive`: the body, then (only if it asks again) the client's hang-up."""
         if self.pending:
             return self.pending.pop()
+        await self._gone().wait()
+        return {"type": "http.disconnect"}
+
+    def _gone(self) -> asyncio.Event:
         if self.gone is None:
             self.gone = asyncio.Event()
-        await self.gone.wait()
-        return {"type": "http.disconnect"}
+        return self.gone
 
     def request_id(self) -> str | None:
         """The JSON-RPC id of the request this POST carries, as JSON text; worked out only when a
@@ -143,9 +146,7 @@ class _Call:
     async def _listen(self, receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
-        if self.gone is None:
-            self.gone = asyncio.Event()
-        self.gone.set()
+        self._gone().set()
         self.give_up()
 
 
