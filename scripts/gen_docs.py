@@ -333,14 +333,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="Fail if a checked-in doc differs; write nothing.")
     args = parser.parse_args(argv)
-    stale = [path for path, text in render().items() if not path.exists() or path.read_text() != text]
+    rendered = render()
     if args.check:
+        stale = [path for path, text in rendered.items() if not path.exists() or path.read_text() != text]
         for path in stale:
             print(f"{path.relative_to(ROOT)} is stale: run python scripts/gen_docs.py", file=sys.stderr)
         return 1 if stale else 0
-    for path, text in render().items():
+    for path, text in rendered.items():
         path.write_text(text)
-    print(f"wrote {', '.join(str(path.relative_to(ROOT)) for path in render())}")
+    print(f"wrote {', '.join(str(path.relative_to(ROOT)) for path in rendered)}")
     return 0
 
 

@@ -64,8 +64,6 @@ def check_http_binding(settings: Settings, host: str) -> None:
 async def _serve(settings: Settings, transport: str, host: str, port: int, simulator: bool) -> int:
     from ccc_mcp.telemetry.startup import start_telemetry, stop_telemetry
 
-    if transport == "stdio" or settings.workers == 1:  # with workers, each worker runs its own (worker_app)
-        start_telemetry("http" if transport == "http" else "stdio")
     async with AsyncExitStack() as stack:
         stack.push_async_callback(anyio.to_thread.run_sync, stop_telemetry)  # flush the last spans and points
         credentials: CredentialsProvider
@@ -85,6 +83,7 @@ async def _serve(settings: Settings, transport: str, host: str, port: int, simul
             from ccc_mcp.mcpserver.assembly import build_server
             from ccc_mcp.transports.stdio import serve_stdio
 
+            start_telemetry("stdio")
             server = build_server(settings, credentials=credentials)
             settle_collector()
             await serve_stdio(server, grace=settings.shutdown_grace)
@@ -99,11 +98,9 @@ async def _serve_http(settings: Settings, credentials: CredentialsProvider, host
     import uvicorn
 
     from ccc_mcp.net.asgi import uvicorn_config
-    from ccc_mcp.transports.streamable_http import build_http_app
 
-    app = _FlushTelemetryOnShutdown(build_http_app(settings, credentials))
+    app = _http_app(settings, credentials)
     config = uvicorn_config(app, graceful_seconds=settings.shutdown_grace, host=host, port=port)
-    settle_collector()
     log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, _auth_mode(settings))
     await uvicorn.Server(config).serve()
 
@@ -112,12 +109,18 @@ def worker_app(settings: Settings, credentials: CredentialsProvider | None) -> A
     """The app of one `--workers` process (uvicorn calls it in the child): the parent's settings exactly, flags
     included; the simulator's key when the parent runs one, else the credential chain resolved here."""
     configure_logging(settings.log_level, process=True)
+    log.info("Worker process %d serving", os.getpid())
+    return _http_app(settings, credentials or resolve_credentials())
+
+
+def _http_app(settings: Settings, credentials: CredentialsProvider) -> ASGIApp:
+    """What one HTTP serving process runs (the only one, or each worker): its telemetry started, the app
+    flushing it at shutdown, the garbage collector settled once the app is built."""
     from ccc_mcp.telemetry.startup import start_telemetry
     from ccc_mcp.transports.streamable_http import build_http_app
 
-    log.info("Worker process %d serving", os.getpid())
     start_telemetry("http")
-    app = _FlushTelemetryOnShutdown(build_http_app(settings, credentials or resolve_credentials()))
+    app = _FlushTelemetryOnShutdown(build_http_app(settings, credentials))
     settle_collector()
     return app
 

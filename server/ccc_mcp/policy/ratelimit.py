@@ -171,12 +171,13 @@ class RateLimiter:
         return verdict
 
     def _failed(self, exc: BaseException) -> None:
+        error = exc.__cause__ or exc  # the storage's own error, under the library's wrapper
         if self._retry_at is None:
             log.warning(
                 "Rate limits: Redis at %s failed (%s); limiting each process alone in memory, with the same "
                 "limits, until it answers (trying again every %g s)",
-                self.storage, type(exc.__cause__ or exc).__name__, self._retry_seconds,
+                self.storage, type(error).__name__, self._retry_seconds,
             )  # fmt: skip
         self._retry_at = self._clock() + self._retry_seconds
         if self._on_error is not None:
-            self._on_error(exc.__cause__ or exc)
+            self._on_error(error)

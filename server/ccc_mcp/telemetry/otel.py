@@ -96,7 +96,7 @@ class OtelRecorder(Recorder):
         if self._tracer is None:
             return
         span = self._tracer.start_span(
-            names.rpc_method(record.action), kind=SpanKind.CLIENT, attributes=attributes, start_time=record.start_ns
+            attributes["rpc.method"], kind=SpanKind.CLIENT, attributes=attributes, start_time=record.start_ns
         )
         if record.error_code is not None:
             span.set_status(StatusCode.ERROR)

@@ -187,7 +187,7 @@ def _outcome(result: ToolResult) -> str:
     return "OK" if result.error is None else result.error.code
 
 
-def _log_call(spec: ToolSpec[Any], result: ToolResult, facts: CallFacts, latency_ms: float) -> None:
+def _log_call(spec: ToolSpec[Any], result: ToolResult, outcome: str, facts: CallFacts, latency_ms: float) -> None:
     if not log.isEnabledFor(logging.INFO):
         return
     log.info(
@@ -196,7 +196,7 @@ def _log_call(spec: ToolSpec[Any], result: ToolResult, facts: CallFacts, latency
         "+".join(facts.actions) or "-",
         facts.instance,
         facts.user,
-        _outcome(result),
+        outcome,
         result.request_id,
         facts.attempts,
         latency_ms,
@@ -216,13 +216,14 @@ async def run_tool(spec: ToolSpec[Any], app: AppState, caller: Caller, raw: obje
     if result.error is not None:
         result.error = guide.advise(result.error, spec.name)
     latency_ms = (time.monotonic() - started) * 1000
-    _log_call(spec, result, facts, latency_ms)
-    record_tool_call(spec.name, _outcome(result), latency_ms / 1000, facts.attempts)
+    outcome = _outcome(result)
+    _log_call(spec, result, outcome, facts, latency_ms)
+    record_tool_call(spec.name, outcome, latency_ms / 1000, facts.attempts)
     app.audit.record(
         tool=spec.name,
         caller=str(caller),
         arguments={"instance": facts.instance, "user": facts.user, "job": facts.job, "channel": facts.channel},
-        outcome=_outcome(result),
+        outcome=outcome,
         request_id=result.request_id,
         latency_ms=latency_ms,
     )
