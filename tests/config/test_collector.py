@@ -16,17 +16,25 @@ from ccc_mcp.config.collector import YOUNG_THRESHOLD, settle_collector
 def restored_collector() -> Iterator[None]:
     """This test process's collector as it was, afterwards."""
     thresholds = gc.get_threshold()
+    gc.unfreeze()  # nothing frozen by an earlier test hides what this one freezes
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
 
 
 def test_settling_freezes_what_start_up_built_and_raises_only_the_young_threshold(restored_collector: None) -> None:
-    built_at_start_up = [{"schema": index} for index in range(1_000)]
+    built_at_start_up = [[index] for index in range(1_000)]  # lists: always tracked by the collector
+    assert _tracked(built_at_start_up) == len(built_at_start_up)
     _, middle, old = gc.get_threshold()
     settle_collector()
     assert gc.get_threshold() == (YOUNG_THRESHOLD, middle, old)
-    assert gc.get_freeze_count() >= len(built_at_start_up), "start-up's objects are out of every collection"
+    assert _tracked(built_at_start_up) == 0, "start-up's objects are out of every collection"
+
+
+def _tracked(objects: list[list[int]]) -> int:
+    """How many of `objects` a collection would walk (frozen ones are not in gc.get_objects())."""
+    walked = {id(obj) for obj in gc.get_objects()}
+    return sum(id(obj) in walked for obj in objects)
 
 
 def test_cyclic_garbage_made_while_serving_is_still_collected_without_being_asked(restored_collector: None) -> None:

@@ -42,6 +42,11 @@ def server_environment(sim: Simulator, **extra: str) -> dict[str, str]:
     return env
 
 
+def imported(importtime_log: str) -> set[str]:
+    """Module names from `-X importtime` lines: `import time: self | cumulative | <indent>name`."""
+    return {line.rsplit("|", 1)[1].strip() for line in importtime_log.splitlines() if line.startswith("import time:")}
+
+
 def server_log(directory: Path) -> str:
     """The log of the one `http_process` a test started in `directory` (its tmp_path)."""
     [log] = directory.glob("server-*.log")

@@ -14,7 +14,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from ccc_mcp.simulator import Simulator
-from tests.e2e.conftest import server_environment
+from tests.e2e.conftest import imported, server_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +22,6 @@ pytestmark = pytest.mark.e2e
 # itself, and the HTTP stack the first call imports.
 NOT_FOR_LISTING = ("ccc_mcp.commands.simulator", "ccc_mcp.simulator")
 HTTP_STACK = frozenset({"httpx", "httpx_aiohttp", "aiohttp"})
-
-
-def imported(importtime_log: str) -> set[str]:
-    """Module names from `-X importtime` lines: `import time: self | cumulative | <indent>name`."""
-    return {line.rsplit("|", 1)[1].strip() for line in importtime_log.splitlines() if line.startswith("import time:")}
 
 
 async def test_listing_tools_imports_neither_the_simulator_command_nor_the_http_stack(

@@ -118,7 +118,7 @@ async def test_a_mapping_result_is_still_validated_against_the_protocols_result_
     """The SDK checks a mapping as it checks a model: a malformed one is a server error, never sent as is."""
     malformed = {"content": "not a list", "isError": False}
     async with Client(_mapping_server(malformed)) as client:
-        with pytest.raises(MCPError):
+        with pytest.raises(MCPError, match="invalid result"):
             await client.call_tool("t", {})
 
 

@@ -20,6 +20,11 @@ TOKEN = "telemetry-test-token"
 SERVICE = "ccc-mcp-telemetry-test"
 ARGS = {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"}
 HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25"}
+
+
+def bearer(token: str | None = TOKEN) -> dict[str, str]:
+    """The Authorization header presenting `token`; none for None."""
+    return {"authorization": f"Bearer {token}"} if token else {}
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
 TRACEPARENT = f"00-{TRACE_ID}-{CALLER_SPAN}-01"

@@ -21,16 +21,16 @@ from tests.telemetry.conftest import (
     ONLY_AT_EXIT,
     RETRIED_ONCE,
     SERVICE,
-    TOKEN,
     TRACE_ID,
     TRACEPARENT,
+    bearer,
     otel_environment,
     tool_call,
 )
 from tests.telemetry.receiver import OtlpReceiver, Span
 
 pytestmark = pytest.mark.e2e
-AUTH = {**HEADERS, "authorization": f"Bearer {TOKEN}"}
+AUTH = {**HEADERS, **bearer()}
 
 
 async def call(base: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +106,7 @@ async def test_metric_points_count_calls_attempts_retries_and_throttling(
 
     async with httpx.AsyncClient(timeout=10) as http:
         refused = await http.get(f"{base}/metrics")
-        scraped = await http.get(f"{base}/metrics", headers={"authorization": f"Bearer {TOKEN}"})
+        scraped = await http.get(f"{base}/metrics", headers=bearer())
     assert refused.status_code == 401, "/metrics is behind the same token as /mcp"
     assert scraped.status_code == 200
     assert scraped.headers["content-type"].startswith("text/plain")

@@ -22,7 +22,7 @@ from ccc_mcp.net.asgi import bind_socket, hosted
 from ccc_mcp.simulator import Simulator
 from ccc_mcp.telemetry.startup import start_telemetry, stop_telemetry
 from ccc_mcp.transports.streamable_http import build_http_app
-from tests.telemetry.conftest import ARGS, HEADERS, TOKEN, tool_call
+from tests.telemetry.conftest import ARGS, HEADERS, TOKEN, bearer, tool_call
 from tests.transports.test_oauth import ISSUER, AuthorizationServer
 
 RESOURCE = "https://mcp.example.test/mcp"
@@ -50,17 +50,14 @@ def http_app(simulator: Simulator, telemetry_on: None) -> Callable[..., Any]:
 
 
 async def get(url: str, token: str | None = None, **headers: str) -> httpx.Response:
-    if token is not None:
-        headers["authorization"] = f"Bearer {token}"
     async with httpx.AsyncClient(timeout=10) as http:
-        return await http.get(url, headers=headers)
+        return await http.get(url, headers={**headers, **bearer(token)})
 
 
 async def call_unmute(base: str, token: str | None, **headers: str) -> None:
-    auth = {"authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(timeout=30) as http:
         body = tool_call("unmute_call", {**ARGS, "job_id": "job-demo-1"})
-        response = await http.post(f"{base}/mcp", json=body, headers={**HEADERS, **auth, **headers})
+        response = await http.post(f"{base}/mcp", json=body, headers={**HEADERS, **bearer(token), **headers})
     assert response.json()["result"]["structuredContent"]["ok"] is True
 
 

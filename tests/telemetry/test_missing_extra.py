@@ -16,6 +16,7 @@ from tests.e2e.conftest import free_port, server_environment, wait_until_healthy
 from tests.telemetry.conftest import (
     ARGS,
     TOKEN,
+    bearer,
     http_args,
     otel_environment,
     server_environment_without_simulator,
@@ -55,7 +56,7 @@ async def test_http_warns_once_serves_and_metrics_names_the_fix(
         base = f"http://127.0.0.1:{port}"
         wait_until_healthy(base, process)
         async with httpx.AsyncClient(timeout=10) as http:
-            metrics = await http.get(f"{base}/metrics", headers={"authorization": f"Bearer {TOKEN}"})
+            metrics = await http.get(f"{base}/metrics", headers=bearer())
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -33,6 +33,7 @@ from tests.telemetry.conftest import (
     HEADERS,
     RETRIED_ONCE,
     TRACEPARENT,
+    bearer,
     http_args,
     otel_environment,
     spawn,
@@ -41,7 +42,7 @@ from tests.telemetry.conftest import (
 from tests.telemetry.receiver import OtlpReceiver
 
 pytestmark = pytest.mark.e2e
-AUTH = {**HEADERS, "authorization": f"Bearer {CANARY_TOKEN}"}
+AUTH = {**HEADERS, **bearer(CANARY_TOKEN)}
 CALLS = [
     ("unmute_call", {**ARGS, "job_id": "job-demo-1"}),
     ("get_agent_status", {**ARGS, "user_id": "nobody@ccc-demo"}),

@@ -14,6 +14,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import stdio_client
 
+from tests.e2e.conftest import imported
 from tests.telemetry.conftest import (
     ARGS,
     CALLER_SPAN,
@@ -27,11 +28,6 @@ from tests.telemetry.receiver import OtlpReceiver
 
 pytestmark = pytest.mark.e2e
 HEAVY = ("opentelemetry.sdk", "opentelemetry.exporter", "prometheus_client", "opentelemetry.proto", "google.protobuf")
-
-
-def imported(importtime_log: str) -> set[str]:
-    """Module names from `-X importtime` lines: `import time: self | cumulative | <indent>name`."""
-    return {line.rsplit("|", 1)[1].strip() for line in importtime_log.splitlines() if line.startswith("import time:")}
 
 
 def heavy(modules: set[str]) -> set[str]:

@@ -91,6 +91,7 @@ async def finished(task: asyncio.Task[None], turns: int = 50) -> bool:
 async def cancel_from(middleware: CancelOnGiveUp, token: str, peer: str) -> None:
     receive, _, sent = client(CANCEL)
     await middleware(post(token, peer), receive, _send_to(sent))
+    assert sent[0]["status"] == 202, "the cancellation itself reached the application and was answered"
 
 
 async def test_the_same_callers_cancellation_stops_the_call_and_the_request_ends_quietly() -> None:
@@ -140,6 +141,7 @@ async def test_a_request_that_only_mentions_a_cancellation_cancels_nothing() -> 
     other = asyncio.create_task(middleware(post("token-a", "10.0.0.1"), receive, _send_to(sent)))
     assert not await finished(task)
     assert app.cancelled == 0
+    assert len(app.bodies) == 2, "the quoting request reached the application as a call of its own"
     hang_up.set()
     await asyncio.wait([task])  # the watcher notices the hang-up after WATCH_AFTER
     other.cancel()
