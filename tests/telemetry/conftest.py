@@ -72,11 +72,12 @@ def http_args(port: int, *, via: str = "-m ccc_mcp") -> list[str]:
 
 
 @pytest.fixture
-def otel_http_process(tmp_path: Path) -> Iterator[Callable[..., tuple[str, subprocess.Popen[bytes], Path]]]:
-    """`start(sim, env) -> (base_url, process, log_path)`: `ccc-mcp serve --transport http`, token-protected."""
+def otel_http_process(tmp_path: Path) -> Iterator[Callable[..., tuple[str, subprocess.Popen[bytes]]]]:
+    """`start(sim, env) -> (base_url, process)`: `ccc-mcp serve --transport http`, token-protected; its log is
+    `server_log(tmp_path)`."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(sim: Simulator, env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes], Path]:
+    def start(sim: Simulator, env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
         port = free_port()
         log_path = tmp_path / f"server-{port}.log"
         environment = server_environment(sim, CCC_MCP_AUTH_TOKEN=TOKEN, **env)
@@ -84,7 +85,7 @@ def otel_http_process(tmp_path: Path) -> Iterator[Callable[..., tuple[str, subpr
         started.append(process)
         base = f"http://127.0.0.1:{port}"
         wait_until_healthy(base, process)
-        return base, process, log_path
+        return base, process
 
     yield start
     for process in started:

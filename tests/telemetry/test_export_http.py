@@ -48,7 +48,7 @@ def in_trace(receiver: OtlpReceiver, kind: str) -> list[Span]:
 async def test_a_retried_call_is_a_server_span_over_one_client_span_per_attempt(
     simulator: Simulator, receiver: OtlpReceiver, otel_http_process: Callable[..., Any]
 ) -> None:
-    base, _, _ = otel_http_process(simulator, otel_environment(receiver))
+    base, _ = otel_http_process(simulator, otel_environment(receiver))
     simulator.faults.add({**RETRIED_ONCE, "action": "UnmuteCall"})
     result = await call(base, tool_call("unmute_call", {**ARGS, "job_id": "job-demo-1"}, traceparent=TRACEPARENT))
     assert result["structuredContent"]["ok"] is True
@@ -80,7 +80,7 @@ async def test_metric_points_count_calls_attempts_retries_and_throttling(
 ) -> None:
     """One call a minute: the first call (retried once upstream) passes, the second is throttled here."""
     env = otel_environment(receiver, CCC_MCP_RATE_LIMIT="1", CCC_MCP_RATE_BURST="1")
-    base, _, _ = otel_http_process(simulator, env)
+    base, _ = otel_http_process(simulator, env)
     simulator.faults.add({**RETRIED_ONCE, "action": "UnmuteCall"})
     passed = await call(base, tool_call("unmute_call", {**ARGS, "job_id": "job-demo-1"}))
     throttled = await call(base, tool_call("get_agent_status", ARGS, request_id=2))
@@ -118,7 +118,7 @@ async def test_sigterm_flushes_what_was_not_yet_exported(
     simulator: Simulator, receiver: OtlpReceiver, otel_http_process: Callable[..., Any]
 ) -> None:
     """With an hour between exports, only the shutdown flush can deliver the call's spans and points."""
-    base, process, _ = otel_http_process(simulator, otel_environment(receiver, **ONLY_AT_EXIT))
+    base, process = otel_http_process(simulator, otel_environment(receiver, **ONLY_AT_EXIT))
     result = await call(base, tool_call("get_agent_status", ARGS, traceparent=TRACEPARENT))
     assert result["structuredContent"]["ok"] is True
     assert receiver.raw == [], "nothing is exported before the hour is up"
@@ -135,7 +135,7 @@ async def test_with_workers_each_worker_exports_and_flushes_on_sigterm(
     """`--workers 2`: telemetry starts in each worker process (the parent serves nothing), and SIGTERM to the
     parent flushes every worker's spans and points: each call counts once, whichever worker answered it."""
     environment = otel_environment(receiver, **ONLY_AT_EXIT, CCC_MCP_WORKERS="2")
-    base, process, _ = otel_http_process(simulator, environment)
+    base, process = otel_http_process(simulator, environment)
     calls = 6
     for _ in range(calls):  # a new connection each time, so the calls spread over the workers
         result = await call(base, tool_call("get_agent_status", ARGS, traceparent=TRACEPARENT))

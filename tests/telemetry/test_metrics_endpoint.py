@@ -76,7 +76,7 @@ async def test_metrics_public_opens_metrics_only(http_app: Callable[..., Any]) -
     async with http_app(auth_token=TOKEN, metrics_public=True) as base:
         await call_unmute(base, TOKEN)
         metrics = await get(f"{base}/metrics")
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(timeout=10) as http:
             mcp = await http.post(f"{base}/mcp", json=tool_call("list_agents", {}), headers=HEADERS)
     assert metrics.status_code == 200
     assert "ccc_tool_calls_total{" in metrics.text

@@ -42,7 +42,7 @@ class Recorded:
                 for metric in scope.metrics:
                     if metric.name == name:
                         for point in metric.data.data_points:
-                            found.append((dict(point.attributes or {}), getattr(point, "value", None) or point.count))
+                            found.append((dict(point.attributes or {}), point.value if hasattr(point, "value") else point.count))
         return found
 
 
