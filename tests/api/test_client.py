@@ -10,10 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccc_mcp.api.client import MAX_BODY_BYTES, ApiResult, AttemptRecord, CccClient, RetryPolicy, Timeouts, endpoint_for
 from ccc_mcp.api.credentials import CredentialsMissingError, StaticCredentials
-from ccc_mcp.api.signing import SigningKey
+from ccc_mcp.api.signing import SigningKey, canonical_query
 from tests.fakes import FAKE_ENDPOINT, SAMPLE_RESPONSE, TEST_KEY, FakeCcc, Responder, ccc_error, gateway_error
 
 PARAMS = {"InstanceId": "ccc-test", "UserId": "agent@ccc-test", "DeviceId": "dev", "JobId": None}
@@ -100,6 +102,22 @@ async def test_query_is_encoded_like_the_canonical_form(fake_ccc: FakeCcc) -> No
     await client.aclose()
     assert fake_ccc.seen[0].query == {"UserId": "a b*c~d/e+f=g&h", "InstanceId": "中文"}
     assert fake_ccc.seen[0].signature_valid
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    endpoint=st.sampled_from(["https://ccc.aliyuncs.com", "http://127.0.0.1:9", "http://[::1]:8080/ccc/v1"]),
+    params=st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=40), max_size=5),
+)
+def test_the_request_url_is_the_one_httpx_parses_from_the_same_text(endpoint: str, params: dict[str, str]) -> None:
+    """The client swaps only the query into the endpoint's parsed URL instead of parsing each request's URL
+    (api/client.py `_url`); whatever the values, that must be exactly the URL httpx makes of the text."""
+    query = canonical_query(params)
+    built = CccClient(endpoint=endpoint, credentials=StaticCredentials(TEST_KEY))._url(query)
+    parsed = httpx.URL(f"{endpoint}/?{query}")
+    assert built == parsed
+    assert (str(built), built.raw_path, built.host, built.port) == (str(parsed), parsed.raw_path, parsed.host,
+                                                                     parsed.port)
 
 
 async def test_success_returns_data_and_request_id(fake_ccc: FakeCcc) -> None:

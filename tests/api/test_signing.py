@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import string
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -285,3 +286,13 @@ def test_mute_call_vectors(sdk_headers: bool, expected: str) -> None:
         version="2020-07-01", query=FULL_QUERY, date=DATE, nonce=NONCE, extra_signed=extra,
     )
     assert headers["authorization"].rsplit("Signature=", 1)[1] == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(params=st.dictionaries(st.text(min_size=1, max_size=10), st.text(max_size=30), max_size=6))
+def test_a_query_already_encoded_signs_as_its_parameters_do(params: dict[str, str]) -> None:
+    """The client hands signing the canonical query text it also sends as the URL's query."""
+    common: dict[str, Any] = {"key": SigningKey("ak", "secret"), "host": "ccc.aliyuncs.com", "action": "UnmuteCall",
+              "version": "2020-07-01", "date": DATE, "nonce": NONCE}
+    by_text = signing.signed_request_headers(query=signing.canonical_query(params), **common)
+    assert by_text == signing.signed_request_headers(query=params, **common)

@@ -75,15 +75,15 @@ def canonical_request(
     body_sha256: str = EMPTY_BODY_SHA256,
 ) -> str:
     """The exact text whose hash is signed (note the blank line after the header block)."""
-    return _canonical_and_names(method, path, query, signed_headers, body_sha256)[0]
+    return _canonical_and_names(method, path, canonical_query(query), signed_headers, body_sha256)[0]
 
 
 def _canonical_and_names(
-    method: str, path: str, query: Mapping[str, str], signed_headers: Mapping[str, str], body_sha256: str
+    method: str, path: str, query: str, signed_headers: Mapping[str, str], body_sha256: str
 ) -> tuple[str, str]:
     """The canonical request and the signed header names, from one pass over the headers."""
     block, names = canonical_headers(signed_headers)
-    return "\n".join([method.upper(), path or "/", canonical_query(query), block, names, body_sha256]), names
+    return "\n".join([method.upper(), path or "/", query, block, names, body_sha256]), names
 
 
 def string_to_sign(canonical: str) -> str:
@@ -135,7 +135,7 @@ def signed_request_headers(
     host: str,
     action: str,
     version: str,
-    query: Mapping[str, str],
+    query: Mapping[str, str] | str,
     date: str,
     nonce: str,
     extra_signed: Mapping[str, str] | None = None,
@@ -146,7 +146,9 @@ def signed_request_headers(
 
     Every `x-acs-*` header and `host` are signed; with STS credentials the token and the AccessKeyId
     travel as signed headers too, as the official SDK does. `extra_signed` lets a caller sign more
-    (the SDK also signs `accept` and `user-agent`; the golden vectors A-C need that).
+    (the SDK also signs `accept` and `user-agent`; the golden vectors A-C need that). `query` is the
+    parameters, or their `canonical_query` text when the caller has made it already (the client sends that
+    text as the URL's query, so it is encoded once per request).
     """
     headers: dict[str, str] = {
         "host": host,
@@ -161,7 +163,8 @@ def signed_request_headers(
         headers["x-acs-accesskey-id"] = key.access_key_id
     if extra_signed:
         headers.update({name.lower(): value for name, value in extra_signed.items()})
-    canonical, names = _canonical_and_names(method, "/", query, headers, body_sha256)
+    query_text = query if isinstance(query, str) else canonical_query(query)
+    canonical, names = _canonical_and_names(method, "/", query_text, headers, body_sha256)
     headers["authorization"] = authorization_header(
         key.access_key_id, names, signature(key.access_key_secret, canonical)
     )
