@@ -19,6 +19,7 @@ from ccc_mcp.policy.audit import AuditLog
 from ccc_mcp.policy.ratelimit import RateLimiter
 from ccc_mcp.telemetry.recording import attempt_hook, limiter_error
 from ccc_mcp.tools.base import AppState
+from ccc_mcp.tools.call_lines import CallLines
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import select_tools
 from ccc_mcp.tools.warmup import build_when_idle
@@ -85,12 +86,13 @@ def build_server(
         client = make_client(settings, credentials, transport)
         limiting = rate_limited and settings.rate_limit > 0
         limiter = rate_limiter(settings) if limiting else None
-        audit = AuditLog(settings.audit_log)
+        lines = CallLines(AuditLog(settings.audit_log))
         try:
-            yield AppState(settings=settings, client=client, limiter=limiter, audit=audit)
+            yield AppState(settings=settings, client=client, limiter=limiter, lines=lines)
         finally:
             await client.aclose()
-            audit.close()
+            lines.flush()
+            lines.audit.close()
 
     toolset = Toolset(select_tools(settings.tools, settings.read_only), settings)
     return MCPServer(

@@ -14,7 +14,7 @@ import logging
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -24,12 +24,12 @@ from ccc_mcp.api.client import ApiResult, CccClient
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import ErrorInfo
 from ccc_mcp.config.settings import Settings
-from ccc_mcp.policy.audit import AuditLog
 from ccc_mcp.policy.identity import Caller
 from ccc_mcp.policy.ratelimit import RateLimiter
 from ccc_mcp.policy.rights import RAM, Access, refusal, target_agent
 from ccc_mcp.telemetry.recording import record_tool_call
 from ccc_mcp.tools.arguments import ToolArguments, requiring_user, validate_arguments
+from ccc_mcp.tools.call_lines import CallFacts, CallLines
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import ToolResult
 
@@ -43,24 +43,12 @@ ArgsT = TypeVar("ArgsT", bound=ToolArguments)
 @dataclass(frozen=True, slots=True)
 class AppState:
     """What the tools share for the life of the process (the server's lifespan state): the settings, the one
-    pooled CCC client, the rate limiter (HTTP only) and the audit log."""
+    pooled CCC client, the rate limiter (HTTP only) and the calls' log and audit lines."""
 
     settings: Settings
     client: CccClient
     limiter: RateLimiter | None
-    audit: AuditLog
-
-
-@dataclass(slots=True)
-class CallFacts:
-    """What a call was about and how it went, for the log line and the audit record."""
-
-    instance: str | None = None
-    user: str | None = None
-    job: str | None = None
-    channel: str | None = None
-    attempts: int = 0
-    actions: list[str] = field(default_factory=list)
+    lines: CallLines
 
 
 @dataclass(slots=True)
@@ -187,24 +175,9 @@ def _outcome(result: ToolResult) -> str:
     return "OK" if result.error is None else result.error.code
 
 
-def _log_call(spec: ToolSpec[Any], result: ToolResult, outcome: str, facts: CallFacts, latency_ms: float) -> None:
-    if not log.isEnabledFor(logging.INFO):
-        return
-    log.info(
-        "tool=%s actions=%s instance=%s user=%s outcome=%s request_id=%s attempts=%s latency_ms=%.1f",
-        spec.name,
-        "+".join(facts.actions) or "-",
-        facts.instance,
-        facts.user,
-        outcome,
-        result.request_id,
-        facts.attempts,
-        latency_ms,
-    )
-
-
 async def run_tool(spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide) -> ToolResult:
-    """One tool call as the server runs it: rate limit, the call itself, guidance, the log line, the audit."""
+    """One tool call as the server runs it: rate limit, the call itself, guidance; its log and audit lines are
+    noted here and written once the answer is on its way (`tools.call_lines`)."""
     started = time.monotonic()
     if app.limiter is not None and not (verdict := await app.limiter.hit(caller.key)).allowed:
         result, facts = _throttled(spec, app.limiter, verdict.wait), CallFacts()
@@ -217,14 +190,6 @@ async def run_tool(spec: ToolSpec[Any], app: AppState, caller: Caller, raw: obje
         result.error = guide.advise(result.error, spec.name)
     latency_ms = (time.monotonic() - started) * 1000
     outcome = _outcome(result)
-    _log_call(spec, result, outcome, facts, latency_ms)
     record_tool_call(spec.name, outcome, latency_ms / 1000, facts.attempts)
-    app.audit.record(
-        tool=spec.name,
-        caller=str(caller),
-        arguments={"instance": facts.instance, "user": facts.user, "job": facts.job, "channel": facts.channel},
-        outcome=outcome,
-        request_id=result.request_id,
-        latency_ms=latency_ms,
-    )
+    app.lines.add(spec.name, caller, facts, outcome, result.request_id, latency_ms)
     return result

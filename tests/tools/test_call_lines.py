@@ -1,0 +1,95 @@
+"""Each call's log line and audit line: written after the call's answer, for every call of an event-loop turn
+together, and flushed when the server stops (tools/call_lines.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from ccc_mcp.api.credentials import StaticCredentials
+from ccc_mcp.config.settings import load_settings
+from ccc_mcp.mcpserver.assembly import build_server
+from ccc_mcp.policy.audit import AuditLog
+from ccc_mcp.policy.identity import Caller
+from ccc_mcp.tools.call_lines import CallFacts, CallLines
+from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
+
+CALLER = Caller(principal="static-token", address="127.0.0.1")
+
+
+class CountingStream(io.StringIO):
+    writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def facts(n: int = 1) -> CallFacts:
+    return CallFacts(instance="ccc-test", user=f"agent{n}@ccc-test", attempts=1, actions=["UnmuteCall"])
+
+
+def call_records(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "ccc_mcp.calls"]
+
+
+async def test_a_calls_lines_are_written_after_its_turn_not_during_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ccc_mcp.calls")
+    stream = CountingStream()
+    monkeypatch.setattr(sys, "stderr", stream)
+    lines = CallLines(AuditLog("stderr"))
+    lines.add("unmute_call", CALLER, facts(), "OK", "RID-1", 3.21)
+    assert (call_records(caplog), stream.getvalue()) == ([], ""), "nothing is written while the call's turn runs"
+    await asyncio.sleep(0)  # the loop's next turn: the answer has been handed on
+    [record] = call_records(caplog)
+    assert "tool=unmute_call actions=UnmuteCall instance=ccc-test user=agent1@ccc-test outcome=OK" in record
+    assert "request_id=RID-1 attempts=1 latency_ms=3.2" in record
+    entry = json.loads(stream.getvalue())
+    assert (entry["caller"], entry["user"], entry["outcome"], entry["latency_ms"]) == (
+        "static-token@127.0.0.1", "agent1@ccc-test", "OK", 3.2)
+
+
+async def test_the_calls_of_one_turn_are_written_together_in_order(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ccc_mcp.calls")
+    stream = CountingStream()
+    monkeypatch.setattr(sys, "stderr", stream)
+    lines = CallLines(AuditLog("stderr"))
+    for n in range(5):
+        lines.add("unmute_call", CALLER, facts(n), "OK", f"RID-{n}", 1.0)
+    await asyncio.sleep(0)
+    assert [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()] == [f"RID-{n}" for n in range(5)]
+    assert stream.writes == 1, "one write for the turn's audit lines"
+    assert [f"user=agent{n}@ccc-test" in record for n, record in enumerate(call_records(caplog))] == [True] * 5
+
+
+async def test_a_failing_line_is_logged_and_goes_no_further(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(AuditLog):
+        def entry(self, **fields: object) -> str:
+            raise RuntimeError("a bug in a line")
+
+    lines = CallLines(Broken("stderr"))
+    lines.add("unmute_call", CALLER, facts(), "OK", "RID-1", 1.0)
+    lines.flush()
+    assert any("writing 1 call lines failed: RuntimeError" in r.getMessage() for r in caplog.records)
+    lines.flush()  # nothing is left pending
+
+
+async def test_lines_noted_as_the_server_stops_are_still_written(fake_ccc: FakeCcc, tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    settings = load_settings(endpoint=FAKE_ENDPOINT, audit_log=str(audit))
+    server = build_server(settings, credentials=StaticCredentials(TEST_KEY), transport=fake_ccc.transport())
+    lifespan = server.settings.lifespan
+    assert lifespan is not None
+    async with lifespan(server) as state:  # the server's lifespan, as a transport runs it
+        state.lines.add("unmute_call", CALLER, facts(), "OK", "RID-last", 1.0)
+    assert json.loads(audit.read_text())["request_id"] == "RID-last"
