@@ -155,6 +155,7 @@ async def _supervise(settings: Settings, credentials: CredentialsProvider | None
     from ccc_mcp.net.asgi import bind_socket, uvicorn_config
 
     _log_shared_limits(settings)
+    settle_collector()  # the supervisor's own start-up is over (cli.main held the collector)
     factory = functools.partial(worker_app, settings, credentials)
     config = uvicorn_config(factory, graceful_seconds=settings.shutdown_grace, factory=True, workers=settings.workers)
     sock = bind_socket(host, port)
