@@ -22,8 +22,8 @@ from tests.e2e.conftest import imported, server_environment
 pytestmark = pytest.mark.e2e
 
 # Not needed to list tools: the `simulator` command's options (they read its environment), the simulator
-# itself, and the HTTP stack the first call imports.
-NOT_FOR_LISTING = ("ccc_mcp.commands.simulator", "ccc_mcp.simulator")
+# itself, the rate limiter (HTTP only), and the HTTP stack the first call imports.
+NOT_FOR_LISTING = ("ccc_mcp.commands.simulator", "ccc_mcp.simulator", "ccc_mcp.policy.ratelimit")
 HTTP_STACK = frozenset({"httpx", "httpx_aiohttp", "aiohttp"})
 
 
