@@ -10,7 +10,7 @@
   `tests/tools/test_schema_snapshot.py` keeps equal to what the server publishes);
 - server/ccc_mcp/tools/schemas.json: every tool model's JSON schema, which the server reads at start-up
   instead of generating it (tests/tools/test_stored_schemas.py keeps it equal to the models);
-- docs/troubleshooting.md: the credential chain, the endpoint rules (`ccc_mcp.api.client`) and the error
+- docs/troubleshooting.md: the credential chain, the endpoint rules (`ccc_mcp.api.endpoints`) and the error
   catalogue (`ccc_mcp.api.errors.CATALOGUE`).
 
 `tests/repository/test_docs.py` runs the check, so a change to any of those fails the suite until this is re-run.
@@ -259,15 +259,15 @@ allow `ccc:UnmuteCall` on the instance).
 
 
 def troubleshooting() -> str:
-    from ccc_mcp.api import client
+    from ccc_mcp.api import endpoints
     from ccc_mcp.api.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN
     from ccc_mcp.api.errors import API_PAGE, GATEWAY, LOCAL
     from ccc_mcp.config.settings import Settings
 
     region = Settings.model_fields["region"].default
-    central = sorted(client._CENTRAL_ENDPOINT_REGIONS)
+    central = sorted(endpoints._CENTRAL_ENDPOINT_REGIONS)
     out = [
-        HEADER.format(source="server/ccc_mcp/api (credentials, client endpoint rules, errors.CATALOGUE)"),
+        HEADER.format(source="server/ccc_mcp/api (credentials, endpoints, errors.CATALOGUE)"),
         "# Troubleshooting\n\n",
         "Where a problem shows: the server's log (stderr only; one line per tool call with action, instance, user, "
         "outcome code, request id, attempts and latency), and the tool result's `error` "
@@ -276,13 +276,14 @@ def troubleshooting() -> str:
             key_id=ENV_ACCESS_KEY_ID,
             secret=ENV_ACCESS_KEY_SECRET,
             token=ENV_SECURITY_TOKEN,
-            startup_line=f"INFO ccc_mcp.commands.serve: CCC endpoint {client.endpoint_for(region)} (region {region}); "
+            startup_line=f"INFO ccc_mcp.commands.serve: CCC endpoint {endpoints.endpoint_for(region)} "
+            f"(region {region}); "
             f"credentials: environment ({ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET})",
         ),
         "\n## Region and endpoint\n\n",
         f"`CCC_ENDPOINT` (`--endpoint`) wins: a full base URL, `https://` unless the host is loopback (the simulator, "
         f"e.g. `http://127.0.0.1:9000`). Otherwise `CCC_REGION` (`--region`, default `{region}`) picks it by the "
-        f"official SDK's rules: these {len(central)} regions use `{client.endpoint_for(central[0])}`, every other "
+        f"official SDK's rules: these {len(central)} regions use `{endpoints.endpoint_for(central[0])}`, every other "
         "region `https://ccc.{region}.aliyuncs.com`.\n\n",
         ", ".join(code(name) for name in central),
         "\n\nThe start-up log line above shows the endpoint in use. `NotExists.InstanceId` for an instance you know "

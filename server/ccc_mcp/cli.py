@@ -13,8 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ccc_mcp import __version__
+from ccc_mcp.config.collector import hold_collector
 
 __all__ = ["build_parser", "main"]
+
+# Commands that serve nothing: they keep the garbage collector as it is (config/collector.py).
+_NOT_SERVING = frozenset({"simulator", "demo"})
 
 # Settings without a flag: the HTTP bearer token stays in the environment (a flag would show in `ps`).
 _ENVIRONMENT_ONLY = frozenset({"auth_token"})
@@ -75,6 +79,8 @@ def build_parser(*, simulator_options: bool = True) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     given = sys.argv[1:] if argv is None else list(argv)
+    if not _NOT_SERVING & set(given):  # a server's start: no collection until it is built (config/collector.py)
+        hold_collector()
     parser = build_parser(simulator_options="simulator" in given)
     args = parser.parse_args(given)
     command = args.command or "serve"

@@ -1,5 +1,6 @@
-"""A serving process settles its garbage collector once start-up is over: what start-up built is frozen out
-of every later collection, and young collections wait for 5,000 allocations instead of 700."""
+"""A serving process holds its garbage collector while it starts and settles it once start-up is over: what
+start-up built is frozen out of every later collection, and young collections wait for 5,000 allocations
+instead of 700."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ccc_mcp.config.collector import YOUNG_THRESHOLD, settle_collector
+from ccc_mcp.config.collector import YOUNG_THRESHOLD, hold_collector, settle_collector
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def restored_collector() -> Iterator[None]:
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
+    gc.enable()
 
 
 def test_settling_freezes_what_start_up_built_and_raises_only_the_young_threshold(restored_collector: None) -> None:
@@ -29,6 +31,26 @@ def test_settling_freezes_what_start_up_built_and_raises_only_the_young_threshol
     settle_collector()
     assert gc.get_threshold() == (YOUNG_THRESHOLD, middle, old)
     assert _tracked(built_at_start_up) == 0, "start-up's objects are out of every collection"
+
+
+def test_while_held_no_collection_runs_by_itself_and_settling_switches_collection_back_on(
+    restored_collector: None,
+) -> None:
+    """Counted in allocations, not time: held, a cycle outlives many young thresholds' worth; settled, the
+    collector runs again (the held cycle is start-up's now, frozen with the rest), and a new cycle goes."""
+    hold_collector()
+    made_while_starting = weakref.ref(_Cycle())
+    held = [[] for _ in range(10 * YOUNG_THRESHOLD)]
+    assert made_while_starting() is not None, f"collected during start-up, {len(held)} allocations after the hold"
+    settle_collector()
+    made_while_serving = weakref.ref(_Cycle())
+    settled = [[] for _ in range(3 * YOUNG_THRESHOLD)]
+    assert made_while_serving() is None, f"still there {len(settled)} allocations after settling: is collection off?"
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
 
 
 def _tracked(objects: list[list[int]]) -> int:

@@ -100,6 +100,7 @@ async def test_two_workers_answer_calls_against_the_parents_simulator_and_stop_c
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "CCC_"))}
     env |= {"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", "CCC_MCP_RATE_LIMIT": "1000", "CCC_MCP_RATE_BURST": "1000"}
+    env["CCC_MCP_LOG_LEVEL"] = "DEBUG"
     served = start(workers, tmp_path / "server.log", env, "--simulator")
     pids = set()
     for _ in range(60):  # fresh connections, one call each, until both workers have answered one (counted, not timed)
@@ -115,6 +116,8 @@ async def test_two_workers_answer_calls_against_the_parents_simulator_and_stop_c
     assert all(outcome == "OK" for _, outcome in served.calls())
     assert worker_pids <= descendants(served.process.pid)
     assert "each of the 2 workers limits alone (memory://)" in served.lines()
+    settled = f"[{served.process.pid}] ccc_mcp.config.collector: Garbage collector: "
+    assert settled in served.lines(), "the supervisor settled the collector cli.main held (config/collector.py)"
 
     family = descendants(served.process.pid)
     served.process.send_signal(signal.SIGTERM)

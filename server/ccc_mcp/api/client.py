@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ccc_mcp import __version__
 from ccc_mcp.api import signing
 from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
+from ccc_mcp.api.endpoints import endpoint_for
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import ApiEnvelope, ErrorInfo
 from ccc_mcp.api.proxies import ProxyChoice, proxy_for
@@ -45,27 +46,7 @@ USER_AGENT = f"ccc-mcp-server/{__version__}"
 MAX_BODY_BYTES = 1 << 20
 RETRY_AFTER_HEADER = "x-acs-retry-after"
 
-# Regions the official SDK sends to the central endpoint; every other region is ccc.{region}.aliyuncs.com.
-_CENTRAL_ENDPOINT_REGIONS = frozenset(
-    {
-        "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-        "ap-southeast-5", "cn-beijing", "cn-chengdu", "cn-hongkong", "cn-huhehaote", "cn-qingdao",
-        "cn-shenzhen", "cn-zhangjiakou", "eu-central-1", "eu-west-1", "me-east-1", "us-east-1",
-        "us-west-1", "cn-hangzhou-finance", "cn-shenzhen-finance-1", "cn-shanghai-finance-1",
-        "cn-north-2-gov-1",
-    }
-)  # fmt: skip
-
 log = logging.getLogger(__name__)
-
-
-def endpoint_for(region: str, override: str | None = None) -> str:
-    """Base URL: the explicit override, else the SDK's region rules."""
-    if override:
-        return override if "://" in override else f"https://{override}"
-    if region in _CENTRAL_ENDPOINT_REGIONS:
-        return "https://ccc.aliyuncs.com"
-    return f"https://ccc.{region}.aliyuncs.com"
 
 
 class ApiResult(BaseModel):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials, describe_source, resolve_credentials
+from ccc_mcp.api.endpoints import endpoint_for
 from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config.collector import settle_collector
 from ccc_mcp.config.logs import configure_logging
@@ -71,8 +72,6 @@ async def _serve(settings: Settings, transport: str, host: str, port: int, simul
             settings, credentials = await _start_simulator(stack, settings)
         else:
             credentials = resolve_credentials()
-        from ccc_mcp.api.client import endpoint_for
-
         log.info(
             "CCC endpoint %s (region %s); credentials: %s",
             endpoint_for(settings.region, settings.endpoint),
@@ -155,6 +154,7 @@ async def _supervise(settings: Settings, credentials: CredentialsProvider | None
     from ccc_mcp.net.asgi import bind_socket, uvicorn_config
 
     _log_shared_limits(settings)
+    settle_collector()  # the supervisor's own start-up is over (cli.main held the collector)
     factory = functools.partial(worker_app, settings, credentials)
     config = uvicorn_config(factory, graceful_seconds=settings.shutdown_grace, factory=True, workers=settings.workers)
     sock = bind_socket(host, port)

@@ -11,12 +11,11 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 
 from ccc_mcp import __version__
-from ccc_mcp.api.client import CccClient, RetryPolicy, Timeouts, endpoint_for
 from ccc_mcp.api.credentials import CredentialsProvider, resolve_credentials
+from ccc_mcp.api.endpoints import endpoint_for
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.mcpserver.adapter import ToolNarrowing, Toolset, build_mcp_tool
 from ccc_mcp.policy.audit import AuditLog
-from ccc_mcp.policy.ratelimit import RateLimiter
 from ccc_mcp.telemetry.recording import attempt_hook, limiter_error
 from ccc_mcp.tools.base import AppState
 from ccc_mcp.tools.call_lines import CallLines
@@ -26,6 +25,9 @@ from ccc_mcp.tools.warmup import build_when_idle
 
 if TYPE_CHECKING:
     import httpx
+
+    from ccc_mcp.api.client import CccClient
+    from ccc_mcp.policy.ratelimit import RateLimiter
 
 __all__ = ["build_server"]
 
@@ -52,6 +54,10 @@ def make_client(
     credentials: CredentialsProvider | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CccClient:
+    """The one CCC client, made when the first call needs it (`AppState.client`): its modules are imported
+    then, or on the idle turns after the first listing (`tools.warmup`), not by a server's start."""
+    from ccc_mcp.api.client import CccClient, RetryPolicy, Timeouts
+
     endpoint = endpoint_for(settings.region, settings.endpoint)
     return CccClient(
         endpoint=endpoint,
@@ -64,7 +70,10 @@ def make_client(
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:
-    """The per-client limiter, counting in memory or in the configured Redis (policy/ratelimit.py)."""
+    """The per-client limiter, counting in memory or in the configured Redis (policy/ratelimit.py); HTTP only,
+    so imported only there."""
+    from ccc_mcp.policy.ratelimit import RateLimiter
+
     storage = settings.rate_limit_storage.get_secret_value()
     return RateLimiter(settings.rate_limit, settings.rate_burst, storage, on_error=limiter_error)
 
@@ -83,14 +92,15 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        client = make_client(settings, credentials, transport)
+        resolved = credentials or resolve_credentials()  # now: a server without credentials fails at its start
         limiting = rate_limited and settings.rate_limit > 0
         limiter = rate_limiter(settings) if limiting else None
         lines = CallLines(AuditLog(settings.audit_log))
+        app = AppState(settings, lambda: make_client(settings, resolved, transport), limiter, lines)
         try:
-            yield AppState(settings=settings, client=client, limiter=limiter, lines=lines)
+            yield app
         finally:
-            await client.aclose()
+            await app.aclose()
             lines.flush()
             lines.audit.close()
 

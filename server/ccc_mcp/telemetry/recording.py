@@ -10,9 +10,11 @@ different layers that should not carry telemetry through their signatures.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ccc_mcp.api.client import AttemptRecord
+if TYPE_CHECKING:
+    from ccc_mcp.api.client import AttemptRecord
 
 __all__ = ["Recorder", "activate", "attempt_hook", "current", "limiter_error", "record_tool_call"]
 

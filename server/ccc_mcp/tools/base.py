@@ -16,22 +16,24 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from mcp_types import ToolAnnotations
 
-from ccc_mcp.api.client import ApiResult, CccClient
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import ErrorInfo
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.policy.identity import Caller
-from ccc_mcp.policy.ratelimit import RateLimiter
 from ccc_mcp.policy.rights import RAM, Access, refusal, target_agent
 from ccc_mcp.telemetry.recording import record_tool_call
 from ccc_mcp.tools.arguments import ToolArguments, requiring_user, validate_arguments
 from ccc_mcp.tools.call_lines import CallFacts, CallLines
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import ToolResult
+
+if TYPE_CHECKING:  # both are imported by the first call, not by a server's start (architecture.md §4)
+    from ccc_mcp.api.client import ApiResult, CccClient
+    from ccc_mcp.policy.ratelimit import RateLimiter
 
 __all__ = ["AppState", "CallFacts", "ToolCall", "ToolSpec", "run_tool"]
 
@@ -40,15 +42,33 @@ log = logging.getLogger("ccc_mcp.calls")
 ArgsT = TypeVar("ArgsT", bound=ToolArguments)
 
 
-@dataclass(frozen=True, slots=True)
 class AppState:
     """What the tools share for the life of the process (the server's lifespan state): the settings, the one
-    pooled CCC client, the rate limiter (HTTP only) and the calls' log and audit lines."""
+    pooled CCC client, the rate limiter (HTTP only) and the calls' log and audit lines. The client is made by
+    `connect` when a call first needs it: listing tools needs none, and a server's start then imports none of
+    the client's modules (architecture.md §4, "Cold start")."""
 
-    settings: Settings
-    client: CccClient
-    limiter: RateLimiter | None
-    lines: CallLines
+    __slots__ = ("_client", "_connect", "limiter", "lines", "settings")
+
+    def __init__(
+        self, settings: Settings, connect: Callable[[], CccClient], limiter: RateLimiter | None, lines: CallLines
+    ) -> None:
+        self.settings = settings
+        self.limiter = limiter
+        self.lines = lines
+        self._connect = connect
+        self._client: CccClient | None = None
+
+    @property
+    def client(self) -> CccClient:
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the client's pool, if a call made the client."""
+        if self._client is not None:
+            await self._client.aclose()
 
 
 @dataclass(slots=True)

@@ -9,11 +9,10 @@ the API page marks it required, so the server always sends its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field, ValidationError
 
-from ccc_mcp.api.client import ApiResult
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import CallControlData, ChannelContext
 from ccc_mcp.tools.arguments import Identifier, ToolArguments
@@ -21,6 +20,9 @@ from ccc_mcp.tools.base import ToolCall
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.resolve import ChannelRule, Failure, poll_status, resolve_target
 from ccc_mcp.tools.results import CallControlResult, Resolution
+
+if TYPE_CHECKING:
+    from ccc_mcp.api.client import ApiResult
 
 __all__ = [
     "RESULT_TEXT",

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ccc_mcp.api.client import ApiResult
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import CallControlData, ChannelContext, ErrorInfo
 from ccc_mcp.tools.results import Resolution
 
 if TYPE_CHECKING:
+    from ccc_mcp.api.client import ApiResult
     from ccc_mcp.tools.base import ToolCall
     from ccc_mcp.tools.call_control import CallControlArguments
 

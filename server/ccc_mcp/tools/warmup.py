@@ -6,20 +6,25 @@ cost beyond the bare SDK's, and nothing before the first `tools/list` needs them
 schemas are stored (`tools/schemas.json`) and only the models' fields are read (docs/architecture.md §4,
 "Cold start"). Left alone, the first `tools/call` would build them. `build_when_idle` builds them after
 the first listing instead, one model per turn of the event loop, so an answer being written or a request
-that arrives waits at most for one model.
+that arrives waits at most for one model. The client's own modules (`api.client`, with `ApiResult`), which
+only a call imports, are imported on the first of those turns.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Iterator
 
 from pydantic import BaseModel
 
-__all__ = ["CALL_PATH", "build_when_idle", "pending_models"]
+__all__ = ["CALL_PATH", "CALL_PATH_MODULES", "build_when_idle", "pending_models"]
 
 CALL_PATH = ("ccc_mcp.api.", "ccc_mcp.tools.")
 """The packages whose models a tool call uses: the client's wire models, the tools' arguments and results."""
+
+CALL_PATH_MODULES = ("ccc_mcp.api.client",)
+"""Modules a tool call imports that a server's start does not (`AppState.client` makes the client)."""
 
 
 def _subclasses(model: type[BaseModel]) -> Iterator[type[BaseModel]]:
@@ -40,10 +45,11 @@ def pending_models() -> list[type[BaseModel]]:
 
 
 def build_when_idle() -> None:
-    """Build every pending model, one per turn of the running event loop, each queued behind whatever is
-    ready to run; even finding them (a walk over every pydantic class of the process) waits for the first
-    turn, so the listing that triggers this is not delayed. A model a call built in the meantime is skipped.
-    Without a running asyncio loop, nothing happens (the first call builds what it needs)."""
+    """Import the call path's modules, then build every pending model, one per turn of the running event
+    loop, each queued behind whatever is ready to run; even finding them (a walk over every pydantic class
+    of the process) waits for its turn, so the listing that triggers this is not delayed. A model a call
+    built in the meantime is skipped. Without a running asyncio loop, nothing happens (the first call
+    imports and builds what it needs)."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -57,4 +63,9 @@ def build_when_idle() -> None:
             model.model_rebuild()
         loop.call_soon(step, models)
 
-    loop.call_soon(lambda: step(iter(pending_models())))
+    def begin() -> None:
+        for name in CALL_PATH_MODULES:
+            importlib.import_module(name)
+        loop.call_soon(lambda: step(iter(pending_models())))
+
+    loop.call_soon(begin)

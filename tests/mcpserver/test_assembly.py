@@ -1,0 +1,50 @@
+"""The server's lifespan owns the one CCC client: made when the first call needs it (architecture.md §4, "Cold
+start"), so a server that only lists tools makes none, and closed when the server ends."""
+
+from __future__ import annotations
+
+import httpx
+from mcp import Client
+
+from ccc_mcp.api.credentials import StaticCredentials
+from ccc_mcp.config.settings import load_settings
+from ccc_mcp.mcpserver.assembly import build_server
+from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
+
+ARGS = {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"}
+
+
+class ClosingTransport(httpx.MockTransport):
+    """The fake CCC, counting how often the client closed its pool."""
+
+    def __init__(self, fake: FakeCcc) -> None:
+        super().__init__(fake.handle)
+        self.closed = 0
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+async def serve(transport: ClosingTransport, *, calls: int) -> None:
+    server = build_server(load_settings(endpoint=FAKE_ENDPOINT), credentials=StaticCredentials(TEST_KEY), transport=transport)
+    async with Client(server) as client:
+        assert len((await client.list_tools()).tools) == 6
+        for _ in range(calls):
+            result = await client.call_tool("unmute_call", ARGS)
+            assert not result.is_error, result.structured_content
+
+
+async def test_a_server_that_served_calls_closes_its_client_once_when_it_ends() -> None:
+    fake = FakeCcc()
+    transport = ClosingTransport(fake)
+    await serve(transport, calls=2)
+    assert [seen.action for seen in fake.seen] == ["UnmuteCall", "UnmuteCall"], "one client served both calls"
+    assert transport.closed == 1
+
+
+async def test_a_server_that_only_listed_tools_made_no_client_to_close() -> None:
+    fake = FakeCcc()
+    transport = ClosingTransport(fake)
+    await serve(transport, calls=0)
+    assert fake.seen == []
+    assert transport.closed == 0
