@@ -3,7 +3,11 @@ disabled and the Alibaba credential variables are cleared, so only what a test s
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+
+import pytest
 
 # Before anything imports alibabacloud_credentials (it reads the environment at import time).
 os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
@@ -16,3 +20,20 @@ for _name in list(os.environ):
         del os.environ[_name]
 
 pytest_plugins = ["tests.fakes", "tests.redis_server"]
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_found() -> Iterator[None]:
+    """Code under test may configure logging for the whole process (`config.logs.configure_logging` puts a
+    handler on the test's captured stderr and sets levels): undone after each test, so that no later test
+    logs into a closed capture. pytest's own capture handlers are left to pytest."""
+    root = logging.getLogger()
+    handlers, level = set(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in list(logging.root.manager.loggerDict)}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
+    root.setLevel(level)
+    for name, saved in levels.items():
+        logging.getLogger(name).setLevel(saved)
