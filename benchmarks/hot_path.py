@@ -1,11 +1,14 @@
 """(8) What each change of the leaner hot path buys, measured on its own and together (docs/performance.md).
 
-Seven changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
+Nine changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
 to the aiohttp transport (no `httpx.AsyncClient`), the first attempt outside tenacity, the hang-up watcher
 started only after 50 ms as a plain task, the garbage collector settled once start-up is over
 (config/collector.py), the tool's result handed to the SDK as a mapping (validated and dumped once, not
-twice), and per-call trims (the request date formatted once a second, the POST body buffered once and not
-decoded unless it may be a cancellation, the caller's credential digest computed once). Each variant here
+twice), per-call trims (the request date formatted once a second, the POST body buffered once and not
+decoded unless it may be a cancellation, the caller's credential digest computed once), each call's log and
+audit lines written after its answer, one loop turn's together (tools/call_lines.py; the audit straight to
+its stream, time stamps formatted once a second), and the request's URL made from the endpoint's parsed URL
+with CCC's answer read from its bytes in one pass (api/client.py). Each variant here
 is a copy of the running source tree (`server/ccc_mcp`) with some of them undone by an appended override
 (`UNDO`), run as its own server process:
 - "none": all undone, the path as it was before;
@@ -50,7 +53,9 @@ WATCHER = "hang-up watcher after 50 ms, a plain task"
 COLLECTOR = "garbage collector settled after start-up"
 MAPPING = "result handed to the SDK as a mapping"
 TRIMS = "per-call trims (date, one body buffer, no decoding, caller digest)"
-CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS)
+LINES = "log and audit lines after the answer, one loop turn's together"
+CLIENT = "request URL from the endpoint's parsed URL, answer read in one pass"
+CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT)
 CONCURRENCY = 32
 
 # What undoes each change: (module under server/ccc_mcp, code appended to it), one pair or more.
@@ -161,7 +166,8 @@ CancelOnGiveUp._run = _run_with_a_task_group
         "config/collector.py",
         '''
 def settle_collector() -> None:
-    """benchmark variant: CPython's collector left at its defaults, as before."""
+    """benchmark variant: CPython's collector at its defaults, as before (on: `cli.main` held it at start)."""
+    gc.enable()
 ''',
     ),
     MAPPING: (
@@ -224,6 +230,78 @@ async def _call_as_before(self, scope, receive, send):
 CancelOnGiveUp.__call__ = _call_as_before
 ''',
     ),
+    LINES: (
+        "tools/call_lines.py",
+        '''
+def _add_now(self, tool, caller, facts, outcome, request_id, latency_ms):
+    """benchmark variant: the lines written during the call, before its answer, as before."""
+    self._pending.append((tool, caller, facts, outcome, request_id, latency_ms))
+    self.flush()
+
+
+CallLines.add = _add_now
+''',
+        "policy/audit.py",
+        '''
+def _entry_per_line(self, *, tool, caller, arguments, outcome, request_id, latency_ms):
+    """benchmark variant: the time stamp formatted and the JSON encoder made per line, as before."""
+    return json.dumps({
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "event": "tool_call", "tool": tool,
+        "caller": caller, "instance": arguments.get("instance"), "user": arguments.get("user"),
+        "job": arguments.get("job"), "channel": arguments.get("channel"), "outcome": outcome,
+        "request_id": request_id, "latency_ms": round(latency_ms, 1),
+    }, ensure_ascii=False) + "\\n"
+
+
+def _write_through_logging(self, lines):
+    """benchmark variant: each line through a logging.Logger of its own and its handler, as before."""
+    logger = getattr(self, "_variant_logger", None)
+    if logger is None:
+        logger = logging.Logger("ccc_mcp.policy.audit", logging.INFO)
+        logger.propagate = False
+        if self._stream is not None:
+            handler = logging.StreamHandler(self._stream)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            logger.addHandler(handler)
+        self._variant_logger = logger
+    for line in lines:
+        logger.info("%s", line[:-1])
+
+
+AuditLog.entry = _entry_per_line
+AuditLog.write = _write_through_logging
+''',
+        "config/logs.py",
+        '''
+_Formatter.formatTime = logging.Formatter.formatTime  # benchmark variant: asctime formatted per line, as before
+''',
+    ),
+    CLIENT: (
+        "api/client.py",
+        '''
+def _url_parsed_per_request(self, query):
+    """benchmark variant: each request's URL parsed from its text by httpx, as before."""
+    import httpx
+
+    return httpx.URL(f"{self.endpoint}/?{query}")
+
+
+def _envelope(body):
+    """benchmark variant: the answer decoded to a dict first, then validated, as before."""
+    from ccc_mcp.net.json_body import json_object
+
+    decoded = json_object(body)
+    if decoded is None:
+        return None
+    try:
+        return ApiEnvelope.model_validate(decoded)
+    except ValidationError:
+        return None
+
+
+CccClient._url = _url_parsed_per_request
+''',
+    ),
 }
 
 
@@ -250,7 +328,8 @@ def build_tree(root: Path, variant: str) -> Path:
             path.write_text(path.read_text() + "\n\n# --- benchmark variant ---" + code)
     check = subprocess.run(  # noqa: S603 - our own interpreter on our own copy
         [PYTHON, "-c", "import ccc_mcp, ccc_mcp.api.client, ccc_mcp.transports.stdio, ccc_mcp.config.collector, "
-         "ccc_mcp.transports.cancellation, ccc_mcp.mcpserver.adapter; print(ccc_mcp.__file__)"],
+         "ccc_mcp.transports.cancellation, ccc_mcp.mcpserver.adapter, ccc_mcp.tools.call_lines, ccc_mcp.policy.audit, "
+         "ccc_mcp.config.logs; print(ccc_mcp.__file__)"],
         env={**child_env(), "PYTHONPATH": str(target)}, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if check.returncode != 0 or not check.stdout.startswith(str(target)):
