@@ -30,6 +30,7 @@ from ccc_mcp.mcpserver.adapter import (
     decode_stdio_line,
     encode_stdio_message,
     stdio_read_channel,
+    without_sdk_spans,
 )
 from ccc_mcp.mcpserver.assembly import build_server
 from ccc_mcp.tools.schema import published_input_schema
@@ -95,6 +96,31 @@ def _mapping_server(answer: dict[str, Any]) -> MCPServer:
         fn_metadata=FuncMetadata(arg_model=ArgModelBase), is_async=True,
     )  # fmt: skip
     return MCPServer("pin", tools=[tool])
+
+
+async def test_the_sdks_span_per_message_is_one_middleware_that_can_be_taken_out() -> None:
+    """The SDK ships its OpenTelemetry middleware first in `MCPServer.middleware` and documents dropping it
+    from that list to opt out; `without_sdk_spans` does, leaving the rest of the chain in order, and the
+    server still answers."""
+    from mcp.server._otel import OpenTelemetryMiddleware
+
+    async def ours(ctx: Any, call_next: Any) -> Any:
+        return await call_next(ctx)
+
+    server = MCPServer("pinned", middleware=[ours])
+
+    @server.tool()
+    def ping() -> str:
+        return "pong"
+
+    before = list(server.middleware)
+    assert [type(step) for step in before[:1]] == [OpenTelemetryMiddleware]
+    assert before[-1] is ours
+    without_sdk_spans(server)
+    assert server.middleware == before[1:]
+    async with Client(server) as client:
+        result = await client.call_tool("ping", {})
+    assert result.structured_content == {"result": "pong"}
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])

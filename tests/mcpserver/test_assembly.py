@@ -4,6 +4,7 @@ start"), so a server that only lists tools makes none, and closed when the serve
 from __future__ import annotations
 
 import httpx
+import pytest
 from mcp import Client
 
 from ccc_mcp.api.credentials import StaticCredentials
@@ -48,3 +49,26 @@ async def test_a_server_that_only_listed_tools_made_no_client_to_close() -> None
     await serve(transport, calls=0)
     assert fake.seen == []
     assert transport.closed == 0
+
+
+def test_without_a_tracer_provider_the_sdks_span_per_message_is_taken_out() -> None:
+    """No provider is installed (telemetry off, or metrics only): every span would be a no-op, so the SDK's
+    span middleware goes (≈ 27 µs a call, docs/performance.md); the rest of the chain stays."""
+    from mcp.server._otel import OpenTelemetryMiddleware
+
+    server = build_server(load_settings(endpoint=FAKE_ENDPOINT), credentials=StaticCredentials(TEST_KEY))
+    kinds = [type(step).__name__ for step in server.middleware]
+    assert not any(isinstance(step, OpenTelemetryMiddleware) for step in server.middleware)
+    assert kinds[-1] == "ToolNarrowing"
+
+
+def test_with_a_tracer_provider_the_sdks_server_spans_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A provider is installed (ours with traces on, or an embedding application's): the SDK's SERVER span per
+    message is kept, the parent of our CCC attempt spans (docs/telemetry.md)."""
+    from mcp.server._otel import OpenTelemetryMiddleware
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: TracerProvider())  # the global one is set only once
+    server = build_server(load_settings(endpoint=FAKE_ENDPOINT), credentials=StaticCredentials(TEST_KEY))
+    assert isinstance(server.middleware[0], OpenTelemetryMiddleware)

@@ -8,7 +8,9 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
   SDK's raw pydantic text; the handler may return the `CallToolResult` as a mapping in its wire form
   (camelCase keys, `resultType` included), which the SDK validates against the protocol version's result
   shape and sends;
-- `MCPServer.middleware` (provisional in mcp 2.x) sees every request with `ctx.method`, the raw
+- `MCPServer.middleware` (provisional in mcp 2.x) starts with the SDK's OpenTelemetry middleware (a span per
+  message), which the SDK documents dropping from that list to opt out;
+- `MCPServer.middleware` sees every request with `ctx.method`, the raw
   `ctx.params` and `ctx.request` (the Starlette request on HTTP, None on stdio), and may replace the result;
 - for `transports.stdio`, what the SDK's stdio transport does that ours mirrors: the stream pair it hands
   the server (context-aware memory streams, unbuffered), how it turns a line of stdin into a read-stream
@@ -23,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias, cast
 
+from mcp.server._otel import OpenTelemetryMiddleware
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools import Tool
@@ -57,6 +60,7 @@ __all__ = [
     "serve_on_streams",
     "stdio_read_channel",
     "to_tool_result",
+    "without_sdk_spans",
 ]
 
 
@@ -151,6 +155,12 @@ def build_mcp_tool(spec: ToolSpec[Any], toolset: Toolset) -> Tool:
         is_async=True,
         annotations=spec.annotations,
     )
+
+
+def without_sdk_spans(server: MCPServer[Any]) -> None:
+    """Take the SDK's OpenTelemetry middleware (a SERVER span per message, on by default) out of `server`'s
+    chain, as the SDK documents for opting out; the rest of the chain keeps its order."""
+    server.middleware[:] = [step for step in server.middleware if not isinstance(step, OpenTelemetryMiddleware)]
 
 
 class ToolNarrowing:

@@ -14,9 +14,9 @@ from ccc_mcp import __version__
 from ccc_mcp.api.credentials import CredentialsProvider, resolve_credentials
 from ccc_mcp.api.endpoints import endpoint_for
 from ccc_mcp.config.settings import Settings
-from ccc_mcp.mcpserver.adapter import ToolNarrowing, Toolset, build_mcp_tool
+from ccc_mcp.mcpserver.adapter import ToolNarrowing, Toolset, build_mcp_tool, without_sdk_spans
 from ccc_mcp.policy.audit import AuditLog
-from ccc_mcp.telemetry.recording import attempt_hook, limiter_error
+from ccc_mcp.telemetry.recording import attempt_hook, limiter_error, spans_recorded
 from ccc_mcp.tools.base import AppState
 from ccc_mcp.tools.call_lines import CallLines
 from ccc_mcp.tools.guidance import Guide
@@ -105,7 +105,7 @@ def build_server(
             lines.audit.close()
 
     toolset = Toolset(select_tools(settings.tools, settings.read_only), settings)
-    return MCPServer(
+    server = MCPServer(
         SERVER_NAME,
         title="Alibaba Cloud Contact Center",
         version=__version__,
@@ -117,3 +117,6 @@ def build_server(
         auth=auth,
         middleware=[ToolNarrowing(toolset, instructions, after_first_listing=build_when_idle)],
     )
+    if not spans_recorded():  # no tracer provider: the SDK's span per message would record nothing
+        without_sdk_spans(server)
+    return server

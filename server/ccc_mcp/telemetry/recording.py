@@ -16,7 +16,15 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from ccc_mcp.api.client import AttemptRecord
 
-__all__ = ["Recorder", "activate", "attempt_hook", "current", "limiter_error", "record_tool_call"]
+__all__ = [
+    "Recorder",
+    "activate",
+    "attempt_hook",
+    "current",
+    "limiter_error",
+    "record_tool_call",
+    "spans_recorded",
+]
 
 
 class Recorder:
@@ -70,3 +78,12 @@ def attempt_hook(endpoint: str) -> Callable[[AttemptRecord], None] | None:
         _current.attempt(record, address, port)
 
     return on_attempt
+
+
+def spans_recorded() -> bool:
+    """Whether OpenTelemetry spans go anywhere: a tracer provider is installed (ours, by `startup` with traces
+    on, or an embedding application's). Without one every span is a no-op, and the MCP SDK's span per message
+    is work for nothing: `mcpserver.assembly` then opts out of it (architecture.md §6)."""
+    from opentelemetry import trace  # imported by the MCP SDK already
+
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)
