@@ -1,16 +1,16 @@
 """(8) What each change of the leaner hot path buys, measured on its own and together (docs/performance.md).
 
-Nine changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
+Ten changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
 to the aiohttp transport (no `httpx.AsyncClient`), the first attempt outside tenacity, the hang-up watcher
 started only after 50 ms as a plain task, the garbage collector settled once start-up is over
 (config/collector.py), the tool's result handed to the SDK as a mapping (validated and dumped once, not
 twice), per-call trims (the request date formatted once a second, the POST body buffered once and not
 decoded unless it may be a cancellation, the caller's credential digest computed once), each call's log and
 audit lines written after its answer, one loop turn's together (tools/call_lines.py; the audit straight to
-its stream, time stamps formatted once a second), and the request's URL made from the endpoint's parsed URL
-with CCC's answer read from its bytes in one pass (api/client.py). Each variant here
-is a copy of the running source tree (`server/ccc_mcp`) with some of them undone by an appended override
-(`UNDO`), run as its own server process:
+its stream, time stamps formatted once a second), the request's URL made from the endpoint's parsed URL with
+CCC's answer read from its bytes in one pass (api/client.py), and no SDK span per message when no tracer
+provider would record it (mcpserver/assembly.py). Each variant here is a copy of the running source tree
+(`server/ccc_mcp`) with some of them undone by an appended override (`UNDO`), run as its own server process:
 - "none": all undone, the path as it was before;
 - "only X": all undone but X, so X is measured on its own;
 - "all": the tree as it ships.
@@ -55,7 +55,8 @@ MAPPING = "result handed to the SDK as a mapping"
 TRIMS = "per-call trims (date, one body buffer, no decoding, caller digest)"
 LINES = "log and audit lines after the answer, one loop turn's together"
 CLIENT = "request URL from the endpoint's parsed URL, answer read in one pass"
-CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT)
+SPANS = "no SDK span per message without a tracer provider"
+CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT, SPANS)
 CONCURRENCY = 32
 
 # What undoes each change: (module under server/ccc_mcp, code appended to it), one pair or more.
@@ -300,6 +301,13 @@ def _envelope(body):
 
 
 CccClient._url = _url_parsed_per_request
+''',
+    ),
+    SPANS: (
+        "mcpserver/adapter.py",
+        '''
+def without_sdk_spans(server):
+    """benchmark variant: the SDK's span middleware kept whatever the tracer provider, as before."""
 ''',
     ),
 }

@@ -22,7 +22,7 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias, cast
 
 from mcp.server._otel import OpenTelemetryMiddleware
@@ -113,13 +113,15 @@ class Toolset:
 
     specs: tuple[ToolSpec[Any], ...]
     settings: Settings
+    published: frozenset[str] = field(init=False)  # the names of `specs`, worked out once (asked on every call)
 
-    @property
-    def published(self) -> frozenset[str]:
-        return frozenset(spec.name for spec in self.specs)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "published", frozenset(spec.name for spec in self.specs))
 
     def allowed(self, caller: Caller) -> frozenset[str]:
-        """The published tools the caller's scopes allow."""
+        """The published tools the caller's scopes allow (all of them for a caller not limited by scope)."""
+        if caller.scopes is None:
+            return self.published
         return allowed(caller, [(spec.name, spec.access) for spec in self.specs], self.settings)
 
     def visible(self, caller: Caller, headers: Mapping[str, str] | None) -> frozenset[str]:
