@@ -35,17 +35,23 @@ def facts(n: int = 1) -> CallFacts:
     return CallFacts(instance="ccc-test", user=f"agent{n}@ccc-test", attempts=1, actions=["UnmuteCall"])
 
 
+@pytest.fixture
+def stderr_lines(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> tuple[CallLines, CountingStream]:
+    """Call lines whose log records caplog sees and whose audit goes to a stderr that counts its writes."""
+    caplog.set_level(logging.INFO, logger="ccc_mcp.calls")
+    stream = CountingStream()
+    monkeypatch.setattr(sys, "stderr", stream)
+    return CallLines(AuditLog("stderr")), stream
+
+
 def call_records(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "ccc_mcp.calls"]
 
 
 async def test_a_calls_lines_are_written_after_its_turn_not_during_it(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    stderr_lines: tuple[CallLines, CountingStream], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="ccc_mcp.calls")
-    stream = CountingStream()
-    monkeypatch.setattr(sys, "stderr", stream)
-    lines = CallLines(AuditLog("stderr"))
+    lines, stream = stderr_lines
     lines.add("unmute_call", CALLER, facts(), "OK", "RID-1", 3.21)
     assert (call_records(caplog), stream.getvalue()) == ([], ""), "nothing is written while the call's turn runs"
     await asyncio.sleep(0)  # the loop's next turn: the answer has been handed on
@@ -58,12 +64,9 @@ async def test_a_calls_lines_are_written_after_its_turn_not_during_it(
 
 
 async def test_the_calls_of_one_turn_are_written_together_in_order(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    stderr_lines: tuple[CallLines, CountingStream], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="ccc_mcp.calls")
-    stream = CountingStream()
-    monkeypatch.setattr(sys, "stderr", stream)
-    lines = CallLines(AuditLog("stderr"))
+    lines, stream = stderr_lines
     for n in range(5):
         lines.add("unmute_call", CALLER, facts(n), "OK", f"RID-{n}", 1.0)
     await asyncio.sleep(0)
