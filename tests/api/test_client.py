@@ -188,6 +188,29 @@ async def test_unreadable_bodies_become_response_malformed(fake_ccc: FakeCcc, bo
     assert result.attempts == 1, "a 200 with a bad body is not one of the retried failures"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b'\xef\xbb\xbf{"Code": "OK", "RequestId": "R-1", "Data": {}}',
+     '{"Code": "OK", "RequestId": "R-1", "Data": {}}'.encode("utf-16"),
+     b'{"Code": "OK", "RequestId": "R-1", "Message": "\\ud800", "Data": {}}'],
+    ids=["byte-order-mark", "utf-16", "unpaired-surrogate-escape"],
+)
+async def test_answers_json_reads_are_read_whatever_the_fast_path_refuses(fake_ccc: FakeCcc, body: bytes) -> None:
+    """The client reads answers in one pass with pydantic (api/client.py `_envelope`); what that refuses but a
+    JSON reader accepts is still CCC's answer, not Response.Malformed."""
+    fake_ccc.answer(httpx.Response(200, content=body, headers={"content-type": "application/json"}))
+    result = await call(make(fake_ccc))
+    assert (result.ok, result.request_id) == (True, "R-1")
+
+
+async def test_an_endpoint_httpx_cannot_parse_is_a_failed_call_not_an_exception() -> None:
+    """`call` never raises for what the network can do: a host name httpx refuses fails each call instead."""
+    client = CccClient(endpoint="https://ä_b.example.com", credentials=StaticCredentials(TEST_KEY))
+    result = await client.call("UnmuteCall", PARAMS)
+    assert result.error is not None
+    assert (result.ok, result.error.code) == (False, "Network.Error")
+
+
 async def test_credentials_missing_is_reported_without_a_request(fake_ccc: FakeCcc) -> None:
     class NoCredentials:
         source = "none"

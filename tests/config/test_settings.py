@@ -59,7 +59,10 @@ def test_endpoints_accepted(given: str, expected: str) -> None:
     assert load_settings(endpoint=given).endpoint == expected
 
 
-@pytest.mark.parametrize("given", ["http://ccc.example.com", "http://10.0.0.5:9000", "ftp://x", "https://"])
+@pytest.mark.parametrize(
+    "given", ["http://ccc.example.com", "http://10.0.0.5:9000", "ftp://x", "https://", "https://ccc.example.com:abc",
+              "https://ccc.example.com:70000"],
+)
 def test_endpoints_refused(given: str) -> None:
     with pytest.raises(ValidationError, match="endpoint"):
         load_settings(endpoint=given)

@@ -15,7 +15,6 @@ The proxy, if the environment names one, is chosen once when the client is built
 from __future__ import annotations
 
 import asyncio
-import codecs
 import functools
 import logging
 import os
@@ -34,6 +33,7 @@ from ccc_mcp.api.endpoints import endpoint_for
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import ApiEnvelope, ErrorInfo
 from ccc_mcp.api.proxies import ProxyChoice, proxy_for
+from ccc_mcp.net.json_body import json_object
 
 if TYPE_CHECKING:
     import httpx
@@ -272,8 +272,8 @@ class CccClient:
             extra_signed={"content-type": signing.FORM_CONTENT_TYPE} if body else None,
             body_sha256=signing.body_sha256(body),
         )
-        url = self._url(query_text)
         try:
+            url = self._url(query_text)
             async with asyncio.timeout(max(remaining, 0.001)):
                 status, response_headers, answer = await self._send(url, headers, body)
         except TimeoutError:
@@ -286,15 +286,19 @@ class CccClient:
         """The endpoint with `query` (the canonical query, as signed), as an `httpx.URL`.
 
         Built from the endpoint's URL, parsed once, with only the query replaced: httpx parses a URL string
-        in Python, character by character (≈ 19 µs per request; the costliest step of building one,
-        docs/performance.md). The canonical query is percent-encoded ASCII (`signing.percent_encode`), which
-        httpx's parser leaves as it is; tests/api/test_client.py pins that both ways give the same URL."""
+        in Python, character by character (≈ 19 µs per request in `timeit`; the costliest step of building
+        one). The canonical query is percent-encoded ASCII (`signing.percent_encode`), which httpx's parser
+        leaves as it is; tests/api/test_client.py pins that both ways give the same URL. This relies on
+        httpx's private `URL._uri_reference` (a NamedTuple); an httpx without it gets its URLs parsed."""
         import httpx
 
         if self._base_url is None:
             self._base_url = httpx.URL(f"{self.endpoint}/")
+        parsed = getattr(self._base_url, "_uri_reference", None)
+        if not isinstance(parsed, tuple) or not hasattr(parsed, "_replace"):
+            return httpx.URL(f"{self.endpoint}/?{query}")
         url = httpx.URL.__new__(httpx.URL)
-        url._uri_reference = self._base_url._uri_reference._replace(query=query)
+        url._uri_reference = parsed._replace(query=query)
         return url
 
     async def _send(
@@ -416,10 +420,19 @@ def _parse(action: str, status: int, headers: Mapping[str, str], body: bytes) ->
 
 
 def _envelope(body: bytes) -> ApiEnvelope | None:
-    """The answer read straight from its bytes in one pass (no dict first, then a model of it); None when it
-    is not a JSON object (not JSON, nested over pydantic's limit of 200 levels, a list) or not an envelope."""
+    """The answer as an envelope; None when it is not a JSON object (not JSON, nested too deep, a list) or
+    not an envelope. Read straight from its bytes in one pass (no dict first, then a model of it); what that
+    refuses but `json.loads` reads (a byte-order mark, UTF-16, an unpaired surrogate escape, nesting past
+    pydantic's 200 levels) is read the slower way, so no answer CCC could send is lost to the shortcut."""
     try:
-        return ApiEnvelope.model_validate_json(body.removeprefix(codecs.BOM_UTF8))
+        return ApiEnvelope.model_validate_json(body)
+    except ValidationError:
+        pass
+    decoded = json_object(body)
+    if decoded is None:
+        return None
+    try:
+        return ApiEnvelope.model_validate(decoded)
     except ValidationError:
         return None
 

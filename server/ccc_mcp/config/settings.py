@@ -260,6 +260,10 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"CCC_ENDPOINT must be an http(s) URL with a host, got {value!r}")
+        try:
+            parts.port  # noqa: B018 - reading it checks it
+        except ValueError:
+            raise ValueError(f"CCC_ENDPOINT has a port that is not a number from 0 to 65535: {value!r}") from None
         if parts.scheme == "http" and not is_loopback_host(parts.hostname):
             raise ValueError("CCC_ENDPOINT may use plain http only for a loopback host; use https")
         return value.rstrip("/")

@@ -1,5 +1,6 @@
-"""Decoding a JSON object from bytes off the wire, for the HTTP transport (the bodies of requests it must look
-into): anything that is not a JSON object — not JSON, nested too deep, a list — is simply None."""
+"""Decoding a JSON object from bytes off the wire, for the CCC client (answers its one-pass read refused) and
+the HTTP transport (requests): anything that is not a JSON object — not JSON, nested too deep, a list — is
+simply None."""
 
 from __future__ import annotations
 
