@@ -4,6 +4,7 @@ with whatever each test scripts (the API page's sample by default)."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -27,6 +28,18 @@ TEST_KEY = SigningKey("test-access-key-id", CANARY_SECRET)
 FAKE_ENDPOINT = "http://127.0.0.1:9"
 
 SAMPLE_RESPONSE: dict[str, Any] = json.loads((Path(__file__).parent / "data" / "unmutecall_sample.json").read_text())
+
+
+class CountingStream(io.StringIO):
+    """A text stream (stderr, say) that keeps each write apart, to count them and see what each held."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chunks: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.chunks.append(text)
+        return super().write(text)
 
 
 def ccc_error(status: int, code: str, message: str, params: list[str]) -> httpx.Response:

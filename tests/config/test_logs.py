@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from ccc_mcp.config.logs import FORMAT, PROCESS_FORMAT, configure_logging
 
 
+@pytest.fixture
+def zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The process's local time zone for one test, put back whatever the test does."""
+    monkeypatch.setenv("TZ", request.param)
+    time.tzset()
+    try:
+        yield request.param
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 @pytest.mark.parametrize("created", [0.5, 1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.001])
 @pytest.mark.parametrize("fmt", [FORMAT, PROCESS_FORMAT])
-@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"])
-def test_lines_read_as_the_standard_formatter_writes_them(
-    created: float, fmt: str, zone: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"], indirect=True)
+def test_lines_read_as_the_standard_formatter_writes_them(created: float, fmt: str, zone: str) -> None:
     """The time stamp is formatted once a second (config/logs.py); the lines must not show it, in local time."""
-    monkeypatch.setenv("TZ", zone)
-    time.tzset()
     created += 100_000 if zone != "UTC" else 0  # seconds of their own: the per-second cache holds one zone's text
     configure_logging("INFO", process=fmt == PROCESS_FORMAT)  # undone after the test (tests/conftest.py)
     handler = logging.getLogger().handlers[0]
@@ -26,8 +35,6 @@ def test_lines_read_as_the_standard_formatter_writes_them(
         record = logging.LogRecord("ccc_mcp.calls", logging.INFO, __file__, 1, "tool=%s", ("unmute_call",), None)
         record.created, record.msecs = moment, (moment - int(moment)) * 1000
         assert handler.format(record) == logging.Formatter(fmt).format(record)
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_every_line_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,3 +42,14 @@ def test_every_line_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     logging.getLogger("ccc_mcp.calls").info("tool=unmute_call")
     out, err = capsys.readouterr()
     assert (out, err.rstrip().endswith("INFO ccc_mcp.calls: tool=unmute_call")) == ("", True)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai"], indirect=True)
+def test_a_converter_the_application_set_is_honoured(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`logging.Formatter.converter = time.gmtime` (a common way to log in UTC) still stamps lines in UTC."""
+    monkeypatch.setattr(logging.Formatter, "converter", time.gmtime)
+    configure_logging("INFO")
+    handler = logging.getLogger().handlers[0]
+    record = logging.LogRecord("ccc_mcp.calls", logging.INFO, __file__, 1, "x", None, None)
+    record.created, record.msecs = 1_700_000_300.5, 500.0
+    assert handler.format(record).startswith("2023-11-14 22:18:20,500")

@@ -72,3 +72,21 @@ def test_with_a_tracer_provider_the_sdks_server_spans_are_kept(monkeypatch: pyte
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: TracerProvider())  # the global one is set only once
     server = build_server(load_settings(endpoint=FAKE_ENDPOINT), credentials=StaticCredentials(TEST_KEY))
     assert isinstance(server.middleware[0], OpenTelemetryMiddleware)
+
+
+def test_while_our_recorder_records_traces_the_sdks_server_spans_are_kept() -> None:
+    """Our telemetry may record traces without a global provider (started with `install_global=False`): the
+    SDK's span per message still carries the client's trace context to our CCC attempt spans."""
+    from mcp.server._otel import OpenTelemetryMiddleware
+
+    from ccc_mcp.telemetry.recording import Recorder, activate
+
+    class Tracing(Recorder):
+        traces = True
+
+    previous = activate(Tracing())
+    try:
+        server = build_server(load_settings(endpoint=FAKE_ENDPOINT), credentials=StaticCredentials(TEST_KEY))
+    finally:
+        activate(previous)
+    assert isinstance(server.middleware[0], OpenTelemetryMiddleware)

@@ -21,7 +21,7 @@ class _Formatter(logging.Formatter):
     process writes a line per call; `time.strftime` was a fifth of the line's cost)."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        if datefmt is not None:
+        if datefmt is not None or self.converter is not time.localtime:
             return super().formatTime(record, datefmt)
         stamp = _local_second(int(record.created))
         return self.default_msec_format % (stamp, record.msecs) if self.default_msec_format else stamp

@@ -99,10 +99,12 @@ def build_server(
         app = AppState(settings, lambda: make_client(settings, resolved, transport), limiter, lines)
         try:
             yield app
-        finally:
-            await app.aclose()
+        finally:  # the calls' last lines first: closing the client may fail or be cancelled
             lines.flush()
-            lines.audit.close()
+            try:
+                await app.aclose()
+            finally:
+                lines.audit.close()
 
     toolset = Toolset(select_tools(settings.tools, settings.read_only), settings)
     server = MCPServer(

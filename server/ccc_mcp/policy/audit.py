@@ -5,9 +5,12 @@ It records the caller, what was asked and what happened — never a secret or a 
 to its own destination (stderr, or a file it opens for appending), apart from the operational log, so two
 servers in one process (tests, embedding) never share or steal each other's destination.
 
-A line is written straight to its stream, one write and one flush per line: the logging module's records,
-handlers and formatters bought nothing here and were the better part of the audit's cost per call
-(docs/performance.md). The time stamp changes once a second, so it is formatted once a second.
+Lines are written straight to their stream, the lines of one event-loop turn together (`tools.call_lines`):
+the logging module's records, handlers and formatters bought nothing here and were the better part of the
+audit's cost per call (docs/performance.md). Each write holds whole lines and at most `_CHUNK` characters,
+so it stays atomic on a pipe that several worker processes share (`--workers`: one stderr). The time stamp
+changes once a second, so it is formatted once a second. A character the destination cannot encode (an
+unpaired surrogate in a token's subject) is written as its escape, which JSON reads back as the same string.
 """
 
 from __future__ import annotations
@@ -18,28 +21,30 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 __all__ = ["AuditLog"]
 
 log = logging.getLogger(__name__)
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), built once
+_CHUNK = 1024  # characters: at most 4 KiB of UTF-8, within PIPE_BUF, so one write is never interleaved
 
 
 class AuditLog:
-    """Writes audit records; `off` makes `record` a no-op."""
+    """Writes audit lines; `off` makes `write` a no-op."""
 
     def __init__(self, destination: str = "stderr") -> None:
         self.enabled = destination.lower() != "off"
         self._stream: TextIO | None = None
         self._owned = False
-        self._lock = threading.Lock()  # one line at a time, whichever thread writes
-        self._failed = False
+        self._lock = threading.Lock()  # one write at a time, whichever thread writes
+        self._failing = False
         if self.enabled:
             if destination.lower() == "stderr":
                 self._stream = sys.stderr
-            else:
-                self._stream = open(destination, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+            else:  # closed by close()
+                self._stream = open(destination, "a", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
                 self._owned = True
 
     def entry(self, *, tool: str, caller: str, arguments: dict[str, Any], outcome: str,
@@ -59,30 +64,42 @@ class AuditLog:
             "latency_ms": round(latency_ms, 1),
         }) + "\n"
 
-    def record(self, *, tool: str, caller: str, arguments: dict[str, Any], outcome: str,
-               request_id: str | None, latency_ms: float) -> None:
-        """Write one call's audit line now."""
-        self.write([self.entry(tool=tool, caller=caller, arguments=arguments, outcome=outcome,
-                               request_id=request_id, latency_ms=latency_ms)])
-
     def write(self, lines: list[str]) -> None:
-        """Write audit lines (from `entry`) in one write and one flush; a no-op when off or closed."""
+        """Write audit lines (from `entry`), as few writes as whole lines within `_CHUNK` allow; a no-op when
+        off or closed. A failure (a full disk) is reported once per spell, and never fails a call."""
         stream = self._stream
         if stream is None or not lines:
             return
         try:
             with self._lock:
-                stream.write("".join(lines))
-                stream.flush()
-        except (OSError, ValueError) as exc:  # a full disk or a closed stream must not fail the call
-            if not self._failed:
-                self._failed = True
-                log.error("The audit log cannot be written (%s); calls go on unaudited.", type(exc).__name__)
+                for chunk in _chunks(lines):
+                    stream.write(chunk)
+                    stream.flush()
+        except (OSError, ValueError) as exc:
+            if not self._failing:
+                self._failing = True
+                log.error("The audit log cannot be written (%s); calls go on unaudited until it can.",
+                          type(exc).__name__)  # fmt: skip
+            return
+        if self._failing:
+            self._failing = False
+            log.warning("The audit log is written again; the lines of the calls in between are lost.")
 
     def close(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None and self._owned:
             stream.close()
+
+
+def _chunks(lines: list[str]) -> Iterator[str]:
+    """The lines joined into runs of at most `_CHUNK` characters (a longer line on its own)."""
+    start, size = 0, 0
+    for end, line in enumerate(lines):
+        if size and size + len(line) > _CHUNK:
+            yield "".join(lines[start:end])
+            start, size = end, 0
+        size += len(line)
+    yield "".join(lines[start:])
 
 
 @functools.lru_cache(maxsize=2)

@@ -58,6 +58,7 @@ class OtelRecorder(Recorder):
 
     def __init__(self, tracer: Tracer | None, meter: Meter) -> None:
         self._tracer = tracer
+        self.traces = tracer is not None
         buckets = list(names.DURATION_BUCKETS)
         self._operation = meter.create_histogram(
             names.OPERATION_DURATION, unit="s", description="Duration of MCP tools/call requests, as the server "

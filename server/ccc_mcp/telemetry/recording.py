@@ -31,6 +31,7 @@ class Recorder:
     """What a recorder does; this base does nothing (telemetry off)."""
 
     enabled = False
+    traces = False  # whether it records spans (the attempts' CLIENT spans)
 
     def tool_call(self, tool: str, outcome: str, seconds: float, upstream_attempts: int) -> None:
         """One tool call: its outcome code ("OK" or the error code) and how long it took."""
@@ -81,9 +82,12 @@ def attempt_hook(endpoint: str) -> Callable[[AttemptRecord], None] | None:
 
 
 def spans_recorded() -> bool:
-    """Whether OpenTelemetry spans go anywhere: a tracer provider is installed (ours, by `startup` with traces
-    on, or an embedding application's). Without one every span is a no-op, and the MCP SDK's span per message
-    is work for nothing: `mcpserver.assembly` then opts out of it (architecture.md §6)."""
+    """Whether OpenTelemetry spans go anywhere: our recorder records traces, or a tracer provider is installed
+    (ours, by `startup` with traces on, or an embedding application's). Without either, every span is a
+    no-op, the trace context a client sends included, and the MCP SDK's span per message is work for nothing:
+    `mcpserver.assembly` then opts out of it when it builds a server (architecture.md §6)."""
+    if _current.traces:
+        return True
     from opentelemetry import trace  # imported by the MCP SDK already
 
     return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)

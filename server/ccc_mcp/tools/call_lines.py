@@ -10,6 +10,7 @@ warm after the first) and the audit's go out in one write (docs/performance.md).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from dataclasses import dataclass, field
 
@@ -20,7 +21,8 @@ __all__ = ["CallFacts", "CallLines"]
 
 log = logging.getLogger("ccc_mcp.calls")
 
-_Line = tuple[str, Caller, "CallFacts", str, "str | None", float]  # tool, caller, facts, outcome, request id, ms
+# The call's context (its log line is written in it), tool, caller, facts, outcome, request id, milliseconds.
+_Line = tuple[contextvars.Context, str, Caller, "CallFacts", str, "str | None", float]
 
 
 @dataclass(slots=True)
@@ -42,15 +44,19 @@ class CallLines:
     def __init__(self, audit: AuditLog) -> None:
         self.audit = audit
         self._pending: list[_Line] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop asked to write what is pending
 
     def add(
         self, tool: str, caller: Caller, facts: CallFacts, outcome: str, request_id: str | None, latency_ms: float
     ) -> None:
         """Note one finished call. The first of a turn asks the loop to write them all once it has run the
-        rest of the turn (the answers' own steps included)."""
-        if not self._pending:
-            asyncio.get_running_loop().call_soon(self.flush)
-        self._pending.append((tool, caller, facts, outcome, request_id, latency_ms))
+        rest of the turn (the answers' own steps included); so does a call on another loop than the last
+        one asked (a loop that stopped may never have run its turn)."""
+        loop = asyncio.get_running_loop()
+        if not self._pending or loop is not self._loop:
+            self._loop = loop
+            loop.call_soon(self.flush)
+        self._pending.append((contextvars.copy_context(), tool, caller, facts, outcome, request_id, latency_ms))
 
     def flush(self) -> None:
         """Write what was noted; nothing here can fail a call or reach the event loop's error handler."""
@@ -59,10 +65,10 @@ class CallLines:
             return
         try:
             if log.isEnabledFor(logging.INFO):
-                for line in lines:
-                    _log_line(*line)
+                for line in lines:  # in the call's own context, as if logged by the call
+                    line[0].run(_log_line, *line[1:])
             if self.audit.enabled:
-                self.audit.write([_audit_line(self.audit, *line) for line in lines])
+                self.audit.write([_audit_line(self.audit, *line[1:]) for line in lines])
         except Exception as exc:  # a bug of ours in a line must not go further than this
             log.error("writing %d call lines failed: %s", len(lines), type(exc).__name__)
 
