@@ -213,7 +213,10 @@ class ApiEnvelope(BaseModel):
     has RequestId/HostId/Code/Message/Recommend (and AccessDeniedDetail). One lenient model reads both.
     """
 
-    model_config = ConfigDict(extra="allow", defer_build=True)
+    # Read from JSON bytes (api/client.py): pydantic would keep every string value it reads in its global cache
+    # of up to 16,384, and each answer's RequestId and times are new ones (a megabyte and more held). Only the
+    # keys, which repeat, are worth keeping.
+    model_config = ConfigDict(extra="allow", defer_build=True, cache_strings="keys")
 
     code: str | None = Field(None, alias="Code")
     http_status_code: int | None = Field(None, alias="HttpStatusCode")
