@@ -7,7 +7,7 @@ started only after 50 ms as a plain task, the garbage collector settled once sta
 twice), per-call trims (the request date formatted once a second, the POST body buffered once and not
 decoded unless it may be a cancellation, the caller's credential digest computed once), each call's log and
 audit lines written after its answer, one loop turn's together (tools/call_lines.py; the audit straight to
-its stream, time stamps formatted once a second), the request's URL made from the endpoint's parsed URL with
+its stream, time stamps formatted once a second, records without what no line shows), the request's URL made from the endpoint's parsed URL with
 CCC's answer read from its bytes in one pass (api/client.py), and no SDK span per message when no tracer
 provider would record it (mcpserver/assembly.py). Each variant here is a copy of the running source tree
 (`server/ccc_mcp`) with some of them undone by an appended override (`UNDO`), run as its own server process:
@@ -53,7 +53,7 @@ WATCHER = "hang-up watcher after 50 ms, a plain task"
 COLLECTOR = "garbage collector settled after start-up"
 MAPPING = "result handed to the SDK as a mapping"
 TRIMS = "per-call trims (date, one body buffer, no decoding, caller digest)"
-LINES = "log and audit lines after the answer, one loop turn's together"
+LINES = "log and audit lines after the answer, one loop turn's together, cheaper to make"
 CLIENT = "request URL from the endpoint's parsed URL, answer read in one pass"
 SPANS = "no SDK span per message without a tracer provider"
 CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT, SPANS)
@@ -275,6 +275,10 @@ AuditLog.write = _write_through_logging
         "config/logs.py",
         '''
 _Formatter.formatTime = logging.Formatter.formatTime  # benchmark variant: asctime formatted per line, as before
+
+
+def _record_only_what_is_shown():
+    """benchmark variant: records collect threads, process names and call sites, as before."""
 ''',
     ),
     CLIENT: (

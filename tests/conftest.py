@@ -30,7 +30,9 @@ def _logging_left_as_found() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = set(root.handlers), root.level
     levels = {name: logging.getLogger(name).level for name in list(logging.root.manager.loggerDict)}
+    switches = (logging.logThreads, logging.logMultiprocessing, logging._srcfile)
     yield
+    logging.logThreads, logging.logMultiprocessing, logging._srcfile = switches
     for handler in list(root.handlers):
         if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
             root.removeHandler(handler)

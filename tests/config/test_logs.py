@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 
@@ -53,3 +54,25 @@ def test_a_converter_the_application_set_is_honoured(zone: str, monkeypatch: pyt
     record = logging.LogRecord("ccc_mcp.calls", logging.INFO, __file__, 1, "x", None, None)
     record.created, record.msecs = 1_700_000_300.5, 500.0
     assert handler.format(record).startswith("2023-11-14 22:18:20,500")
+
+
+def test_records_skip_what_no_line_shows_but_keep_the_process_id(capsys: pytest.CaptureFixture[str]) -> None:
+    """configure_logging turns off collecting threads, process names and call sites (config/logs.py); the
+    workers' format still shows the process id."""
+    configure_logging("INFO", process=True)
+    seen: list[logging.LogRecord] = []
+    logger = logging.getLogger("ccc_mcp.calls")
+
+    def keep(record: logging.LogRecord) -> bool:
+        seen.append(record)
+        return True
+
+    logger.addFilter(keep)
+    try:
+        logger.info("tool=unmute_call")
+    finally:
+        logger.removeFilter(keep)
+    assert f"INFO [{os.getpid()}] ccc_mcp.calls: tool=unmute_call" in capsys.readouterr().err
+    [record] = seen
+    assert (record.thread, record.processName, record.process) == (None, None, os.getpid())
+    assert (record.pathname, record.lineno) == ("(unknown file)", 0)

@@ -48,3 +48,14 @@ def configure_logging(level: str, *, only: str | None = None, process: bool = Fa
         logging.getLogger(only).setLevel(numeric)
     for noisy in _CHATTY:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, numeric))
+    _record_only_what_is_shown()
+
+
+def _record_only_what_is_shown() -> None:
+    """Records stop collecting what no line of ours shows: the thread, the multiprocessing process name, and
+    where the call was made from (a walk up the stack per record). The switches the logging HOWTO gives for
+    this ("Optimization"); a serving process configures its logging here, once, and logs a line per call.
+    The process id stays: `PROCESS_FORMAT` shows it."""
+    logging.logThreads = False
+    logging.logMultiprocessing = False
+    logging._srcfile = None  # the HOWTO's documented switch, though the name is private
