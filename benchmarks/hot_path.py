@@ -7,10 +7,11 @@ started only after 50 ms as a plain task, the garbage collector settled once sta
 twice), per-call trims (the request date formatted once a second, the POST body buffered once and not
 decoded unless it may be a cancellation, the caller's credential digest computed once), each call's log and
 audit lines written after its answer, one loop turn's together (tools/call_lines.py; the audit straight to
-its stream, time stamps formatted once a second, records without what no line shows), the request's URL made from the endpoint's parsed URL with
-CCC's answer read from its bytes in one pass (api/client.py), and no SDK span per message when no tracer
-provider would record it (mcpserver/assembly.py). Each variant here is a copy of the running source tree
-(`server/ccc_mcp`) with some of them undone by an appended override (`UNDO`), run as its own server process:
+its stream, time stamps formatted once a second, records without what no line shows), the request's URL
+made from the endpoint's parsed URL with CCC's answer read from its bytes in one pass (api/client.py), and
+no SDK span per message when no tracer provider would record it (mcpserver/assembly.py). Each variant here
+is a copy of the running source tree (`server/ccc_mcp`) with some of them undone by an appended override
+(`UNDO`), run as its own server process:
 - "none": all undone, the path as it was before;
 - "only X": all undone but X, so X is measured on its own;
 - "all": the tree as it ships.
