@@ -294,15 +294,7 @@ def _url_parsed_per_request(self, query):
 
 def _envelope(body):
     """benchmark variant: the answer decoded to a dict first, then validated, as before."""
-    from ccc_mcp.net.json_body import json_object
-
-    decoded = json_object(body)
-    if decoded is None:
-        return None
-    try:
-        return ApiEnvelope.model_validate(decoded)
-    except ValidationError:
-        return None
+    return _decoded_envelope(body)
 
 
 CccClient._url = _url_parsed_per_request
