@@ -194,7 +194,7 @@ def to_tool_result(result):
 from datetime import UTC as _UTC, datetime as _datetime
 
 
-def _current_date():
+def utc_now():
     """benchmark variant: the date formatted per request, as before."""
     return signing.format_date(_datetime.now(_UTC))
 ''',

@@ -15,13 +15,11 @@ The proxy, if the environment names one, is chosen once when the client is built
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -29,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ccc_mcp import __version__
 from ccc_mcp.api import signing
 from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
+from ccc_mcp.api.dates import utc_now
 from ccc_mcp.api.endpoints import endpoint_for
 from ccc_mcp.api.errors import describe
 from ccc_mcp.api.models import ApiEnvelope, ErrorInfo
@@ -267,7 +266,7 @@ class CccClient:
             action=action,
             version=version,
             query=query_text,
-            date=_current_date(),
+            date=utc_now(),
             nonce=signing.new_nonce(),
             extra_signed={"content-type": signing.FORM_CONTENT_TYPE} if body else None,
             body_sha256=signing.body_sha256(body),
@@ -318,17 +317,6 @@ class CccClient:
             return response.status_code, response.headers, await _read_capped(response.aiter_bytes())
         finally:
             await response.aclose()
-
-
-def _current_date() -> str:
-    """`x-acs-date` for now. The text changes once a second, so it is formatted once a second, not per
-    request (formatting a datetime was the costliest line of signing)."""
-    return _utc_second(int(time.time()))
-
-
-@functools.lru_cache(maxsize=2)
-def _utc_second(second: int) -> str:
-    return signing.format_date(datetime.fromtimestamp(second, UTC))
 
 
 async def _read_capped(chunks: AsyncIterator[bytes]) -> bytes:

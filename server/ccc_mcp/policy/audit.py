@@ -9,20 +9,20 @@ Lines are written straight to their stream, the lines of one event-loop turn tog
 the logging module's records, handlers and formatters bought nothing here and were the better part of the
 audit's cost per call (docs/performance.md). Each write holds whole lines and at most `_CHUNK` characters,
 so it stays atomic on a pipe that several worker processes share (`--workers`: one stderr). The time stamp
-changes once a second, so it is formatted once a second. A character the destination cannot encode (an
+is CCC's date form, formatted once a second (`api.dates`). A character the destination cannot encode (an
 unpaired surrogate in a token's subject) is written as its escape, which JSON reads back as the same string.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any, TextIO
+
+from ccc_mcp.api.dates import utc_now
 
 __all__ = ["AuditLog"]
 
@@ -51,7 +51,7 @@ class AuditLog:
               request_id: str | None, latency_ms: float) -> str:
         """One call's audit line (newline included), for `write`."""
         return _encode({
-            "ts": _utc_second(int(time.time())),
+            "ts": utc_now(),
             "event": "tool_call",
             "tool": tool,
             "caller": caller,
@@ -100,8 +100,3 @@ def _chunks(lines: list[str]) -> Iterator[str]:
             start, size = end, 0
         size += len(line)
     yield "".join(lines[start:])
-
-
-@functools.lru_cache(maxsize=2)
-def _utc_second(second: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
