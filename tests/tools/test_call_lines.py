@@ -76,8 +76,20 @@ async def test_a_failing_line_is_logged_and_goes_no_further(caplog: pytest.LogCa
     lines = CallLines(Broken("stderr"))
     lines.add("unmute_call", CALLER, facts(), "OK", "RID-1", 1.0)
     lines.flush()
-    assert any("writing 1 call lines failed: RuntimeError" in r.getMessage() for r in caplog.records)
+    assert any("writing 1 calls' audit lines failed: RuntimeError" in r.getMessage() for r in caplog.records)
     lines.flush()  # nothing is left pending
+
+
+async def test_a_log_line_that_fails_costs_the_audit_nothing(
+    stderr_lines: tuple[CallLines, CountingStream], caplog: pytest.LogCaptureFixture
+) -> None:
+    lines, stream = stderr_lines
+    broken = CallFacts(instance="ccc-test", user="agent@ccc-test", actions=[None])  # type: ignore[list-item]
+    lines.add("unmute_call", CALLER, broken, "OK", "RID-1", 1.0)
+    lines.add("unmute_call", CALLER, facts(2), "OK", "RID-2", 1.0)
+    lines.flush()
+    assert any("log lines failed: TypeError" in r.getMessage() for r in caplog.records)
+    assert [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()] == ["RID-1", "RID-2"]
 
 
 async def test_lines_noted_as_the_server_stops_are_still_written(fake_ccc: FakeCcc, tmp_path: Path) -> None:

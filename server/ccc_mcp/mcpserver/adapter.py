@@ -40,7 +40,7 @@ from pydantic_core import to_json
 
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.policy.identity import Caller, identify
-from ccc_mcp.policy.rights import allowed
+from ccc_mcp.policy.rights import Access, allowed
 from ccc_mcp.tools.base import AppState, ToolSpec, run_tool
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import READ_ONLY_HEADER, TOOLS_HEADER, ToolSelectionError, narrow
@@ -114,15 +114,15 @@ class Toolset:
     specs: tuple[ToolSpec[Any], ...]
     settings: Settings
     published: frozenset[str] = field(init=False)  # the names of `specs`, worked out once (asked on every call)
+    _access: tuple[tuple[str, Access], ...] = field(init=False)  # each tool's name and access, likewise
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "published", frozenset(spec.name for spec in self.specs))
+        object.__setattr__(self, "_access", tuple((spec.name, spec.access) for spec in self.specs))
 
     def allowed(self, caller: Caller) -> frozenset[str]:
-        """The published tools the caller's scopes allow (all of them for a caller not limited by scope)."""
-        if caller.scopes is None:
-            return self.published
-        return allowed(caller, [(spec.name, spec.access) for spec in self.specs], self.settings)
+        """The published tools the caller's scopes allow."""
+        return allowed(caller, self._access, self.settings)
 
     def visible(self, caller: Caller, headers: Mapping[str, str] | None) -> frozenset[str]:
         """Published, narrowed by the request's headers (may raise ToolSelectionError), allowed by the

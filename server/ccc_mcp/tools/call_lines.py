@@ -67,10 +67,13 @@ class CallLines:
             if log.isEnabledFor(logging.INFO):
                 for line in lines:  # in the call's own context, as if logged by the call
                     line[0].run(_log_line, *line[1:])
+        except Exception as exc:  # a bug of ours in a line must not go further, nor cost the audit its lines
+            log.error("writing %d calls' log lines failed: %s", len(lines), type(exc).__name__)
+        try:
             if self.audit.enabled:
                 self.audit.write([_audit_line(self.audit, *line[1:]) for line in lines])
-        except Exception as exc:  # a bug of ours in a line must not go further than this
-            log.error("writing %d call lines failed: %s", len(lines), type(exc).__name__)
+        except Exception as exc:
+            log.error("writing %d calls' audit lines failed: %s", len(lines), type(exc).__name__)
 
 
 def _log_line(
