@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
+import pydantic
 import pytest
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
@@ -20,12 +22,13 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 from mcp.shared.message import SessionMessage
-from mcp_types import jsonrpc_message_adapter
+from mcp_types import CallToolResult, TextContent, jsonrpc_message_adapter
 
 from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.mcpserver.adapter import (
     Toolset,
+    answer_requests_in_their_exchange,
     build_mcp_tool,
     decode_stdio_line,
     encode_stdio_message,
@@ -33,6 +36,7 @@ from ccc_mcp.mcpserver.adapter import (
     without_sdk_spans,
 )
 from ccc_mcp.mcpserver.assembly import build_server
+from ccc_mcp.net.asgi import bind_socket, hosted
 from ccc_mcp.tools.schema import published_input_schema
 from ccc_mcp.tools.unmute_call import UNMUTE_CALL
 from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
@@ -146,6 +150,82 @@ async def test_a_mapping_result_is_still_validated_against_the_protocols_result_
     async with Client(_mapping_server(malformed)) as client:
         with pytest.raises(MCPError, match="invalid result"):
             await client.call_tool("t", {})
+
+
+# --- stateless HTTP: what answer_requests_in_their_exchange relies on ------------------------------------
+
+def test_the_stateless_manager_answers_handshake_era_posts_through_one_method() -> None:
+    """The session manager sends every handshake-era request of a stateless server to
+    `_handle_stateless_request(protocol_version_hint, scope, receive, send)`, and keeps what that needs."""
+    server = MCPServer("pinned")
+    server.streamable_http_app(json_response=True, stateless_http=True)
+    manager = server.session_manager
+    parameters = list(inspect.signature(manager._handle_stateless_request).parameters)
+    assert parameters == ["protocol_version_hint", "scope", "receive", "send"]
+    assert (manager.stateless, manager.json_response) == (True, True)
+    assert hasattr(manager, "_lifespan_state")
+    assert hasattr(manager, "security_settings")
+    assert hasattr(server, "_lowlevel_server")
+
+
+def test_only_a_stateless_server_with_json_responses_answers_in_the_exchange() -> None:
+    server = MCPServer("pinned")
+    server.streamable_http_app(json_response=False, stateless_http=True)
+    with pytest.raises(ValueError, match="stateless server with JSON responses"):
+        answer_requests_in_their_exchange(server)
+
+
+class _Raises:
+    """Middleware that answers a tools/call as its tool's name says: failing in one of the ways a handler can,
+    or naming the protocol version the request was served at."""
+
+    async def __call__(self, ctx: Any, call_next: Any) -> Any:
+        name = (ctx.params or {}).get("name") if ctx.method == "tools/call" else None
+        if name == "mcp_error":
+            raise MCPError(code=-32001, message="refused", data={"why": "pinned"})
+        if name == "mcp_error_without_data":
+            raise MCPError(code=-32001, message="refused")
+        if name == "validation":
+            pydantic.TypeAdapter(int).validate_python("not a number")  # raises a ValidationError
+        if name == "bug":
+            raise RuntimeError("a bug's own words")
+        if name == "version":
+            return CallToolResult(content=[TextContent(type="text", text=str(ctx.protocol_version))])
+        return await call_next(ctx)
+
+
+_ERROR_CODES = {"mcp_error": -32001, "mcp_error_without_data": -32001, "validation": -32602, "bug": 0}
+
+
+@pytest.mark.parametrize("version", [None, "2024-11-05", "2025-11-25"])
+@pytest.mark.parametrize("tool", [*_ERROR_CODES, "version", "ping"])
+async def test_an_exchange_answers_as_the_sdks_stateless_path_for_a_server_of_any_kind(
+    tool: str, version: str | None
+) -> None:
+    """At the request's protocol version (the SDK's default without a header), with the SDK dispatcher's
+    mapping of a failure: an MCPError keeps its own error; a pydantic ValidationError is INVALID_PARAMS with
+    empty data; anything else is code 0 with the exception's text (the SDK's handshake-era compatibility)."""
+    answers = []
+    headers = {"accept": "application/json", **({"mcp-protocol-version": version} if version else {})}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": {}}}
+    for direct in (False, True):
+        server = MCPServer("pinned", middleware=[_Raises()])
+
+        @server.tool()
+        def ping() -> str:
+            return "pong"
+
+        app = server.streamable_http_app(json_response=True, stateless_http=True)
+        if direct:
+            answer_requests_in_their_exchange(server)
+        async with hosted(app, bind_socket("127.0.0.1", 0), lifespan="on") as (host, port), httpx.AsyncClient() as http:
+            response = await http.post(f"http://{host}:{port}/mcp", json=body, headers=headers)
+        answers.append((response.status_code, response.headers["content-type"], response.content))
+    assert answers[1] == answers[0]
+    reply = json.loads(answers[0][2])
+    assert reply.get("error", {}).get("code") == _ERROR_CODES.get(tool)
+    if tool == "version":
+        assert reply["result"]["content"][0]["text"] == (version or "2025-03-26")
 
 
 # --- stdio: what transports.stdio mirrors of the SDK's stdio transport ---------------------------------

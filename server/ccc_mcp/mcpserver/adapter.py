@@ -12,6 +12,10 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
   message), which the SDK documents dropping from that list to opt out;
 - `MCPServer.middleware` sees every request with `ctx.method`, the raw
   `ctx.params` and `ctx.request` (the Starlette request on HTTP, None on stdio), and may replace the result;
+- for stateless HTTP with JSON responses, how the SDK's session manager answers a handshake-era POST
+  (`_handle_stateless_request`, replaced per manager by `answer_requests_in_their_exchange`): the checks
+  it makes before dispatching, the connection and dispatch context it builds, how the dispatcher turns a
+  handler's exception into the JSON-RPC error, and the bytes of the JSON response;
 - for `transports.stdio`, what the SDK's stdio transport does that ours mirrors: the stream pair it hands
   the server (context-aware memory streams, unbuffered), how it turns a line of stdin into a read-stream
   item (UTF-8 with invalid bytes replaced; a line that is not a JSON-RPC message becomes the validation
@@ -21,22 +25,46 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, cast
 
+import anyio
 from mcp.server._otel import OpenTelemetryMiddleware
+from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp.server.runner import serve_one
+from mcp.server.streamable_http import check_accept_headers
+from mcp.server.transport_security import TransportSecurityMiddleware
 from mcp.shared._context_streams import ContextReceiveStream, ContextSendStream, create_context_streams
 from mcp.shared._stream_protocols import ReadStream, WriteStream
-from mcp.shared.exceptions import MCPError
-from mcp.shared.message import SessionMessage
-from mcp_types import INVALID_PARAMS, CallToolResult, ListToolsResult, TextContent, jsonrpc_message_adapter
+from mcp.shared.dispatcher import CallOptions
+from mcp.shared.exceptions import MCPError, NoBackChannelError
+from mcp.shared.jsonrpc_dispatcher import handler_exception_to_error_data
+from mcp.shared.message import ServerMessageMetadata, SessionMessage
+from mcp.shared.transport_context import TransportContext
+from mcp_types import (
+    DEFAULT_NEGOTIATED_VERSION,
+    INVALID_PARAMS,
+    CallToolResult,
+    ErrorData,
+    JSONRPCError,
+    JSONRPCRequest,
+    JSONRPCResponse,
+    ListToolsResult,
+    RequestId,
+    TextContent,
+    jsonrpc_message_adapter,
+)
 from pydantic import BaseModel
-from pydantic_core import to_json
+from pydantic_core import from_json, to_json
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.policy.identity import Caller, identify
@@ -53,6 +81,7 @@ __all__ = [
     "ToolNarrowing",
     "Toolset",
     "WriteStream",
+    "answer_requests_in_their_exchange",
     "build_mcp_tool",
     "decode_stdio_line",
     "encode_stdio_message",
@@ -163,6 +192,132 @@ def without_sdk_spans(server: MCPServer[Any]) -> None:
     """Take the SDK's OpenTelemetry middleware (a SERVER span per message, on by default) out of `server`'s
     chain, as the SDK documents for opting out; the rest of the chain keeps its order."""
     server.middleware[:] = [step for step in server.middleware if not isinstance(step, OpenTelemetryMiddleware)]
+
+
+# Stateless HTTP, handshake era: a request answered in its own exchange (architecture.md §4, "Stateless HTTP").
+
+_ANSWERED_IN_EXCHANGE = frozenset({"tools/list", "tools/call"})
+_JSON = "application/json"
+_log = logging.getLogger(__name__)
+
+StatelessHandler: TypeAlias = Callable[[str | None, Scope, Receive, Send], Awaitable[None]]
+
+
+def answer_requests_in_their_exchange(server: MCPServer[Any]) -> None:
+    """Answer `tools/list` and `tools/call` POSTs of the handshake era in the request's own task, as the SDK
+    answers a 2026-era request, instead of through a transport, memory streams and a task of their own per
+    request: the same checks, the same kernel (`serve_one`) and the same bytes, for a quarter less CPU per
+    call. Every other request (another method, a notification, anything the SDK would refuse) goes the SDK's
+    way. Only for a stateless server with JSON responses, the one kind `transports.streamable_http` builds."""
+    manager = server.session_manager
+    if not (manager.stateless and manager.json_response):
+        raise ValueError("only a stateless server with JSON responses answers requests in their exchange")
+    sdk_way: StatelessHandler = manager._handle_stateless_request
+    security = TransportSecurityMiddleware(manager.security_settings)
+
+    async def handle(protocol_version: str | None, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if request.method != "POST" or not _posts_json(request):
+            await sdk_way(protocol_version, scope, receive, send)
+            return
+        refused = await security.validate_request(request, is_post=True)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        body = await request.body()
+        message = _request_answered_here(body)
+        if message is None:
+            await sdk_way(protocol_version, scope, _replaying(body, receive), send)
+            return
+        version = protocol_version if protocol_version is not None else DEFAULT_NEGOTIATED_VERSION
+        answer = await _answer(server, manager._lifespan_state, request, message, version)
+        await Response(answer, status_code=200, headers={"Content-Type": _JSON})(scope, receive, send)
+
+    manager._handle_stateless_request = handle  # type: ignore[method-assign, assignment]
+
+
+def _posts_json(request: Request) -> bool:
+    """What the SDK's transport requires of a POST before reading it, in JSON-response mode: the client
+    accepts JSON, and sends it."""
+    content_type = request.headers.get("content-type", "")
+    sent = any(part.strip() == _JSON for part in content_type.split(";")[0].split(","))
+    return sent and check_accept_headers(request)[0]
+
+
+def _request_answered_here(body: bytes) -> JSONRPCRequest | None:
+    """The body's request if it is one answered here; None for whatever else (left to the SDK, which also
+    answers what is wrong with it)."""
+    try:
+        message = jsonrpc_message_adapter.validate_python(from_json(body), by_name=False)
+    except ValueError:  # not JSON, or not a JSON-RPC message (pydantic's ValidationError is a ValueError)
+        return None
+    if isinstance(message, JSONRPCRequest) and message.method in _ANSWERED_IN_EXCHANGE:
+        return message
+    return None
+
+
+async def _answer(
+    server: MCPServer[Any], lifespan_state: Any, request: Request, message: JSONRPCRequest, version: str
+) -> str:
+    """The JSON-RPC answer to `message`, as the SDK's stateless path writes it: a born-ready connection at the
+    request's protocol version, no back channel, and its dispatcher's mapping of a handler's exception."""
+    context = _OneExchange(
+        transport=TransportContext(kind="streamable-http", can_send_request=False),
+        request_id=message.id,
+        message_metadata=ServerMessageMetadata(request_context=request, can_send_request=False),
+    )
+    connection = Connection.from_envelope(version, None, None)
+    reply: JSONRPCResponse | JSONRPCError
+    try:
+        result = await serve_one(
+            server._lowlevel_server, context, message.method, message.params,
+            connection=connection, lifespan_state=lifespan_state,
+        )
+        reply = JSONRPCResponse(jsonrpc="2.0", id=message.id, result=result)
+    except Exception as exc:
+        error = handler_exception_to_error_data(exc)
+        if error is None:  # the SDK's dispatcher answers these with code 0 and the exception's text
+            _log.exception("handler for %r raised", message.method)
+            error = ErrorData(code=0, message=str(exc))
+        reply = JSONRPCError(jsonrpc="2.0", id=message.id, error=error)
+    return reply.model_dump_json(by_alias=True, exclude_unset=True)
+
+
+@dataclass(slots=True)
+class _OneExchange:
+    """The dispatch context of a request answered in its own exchange (the SDK's `DispatchContext`): no back
+    channel, and nothing it notifies reaches the client, as in the SDK's JSON-response mode, whose response
+    carries only the answer."""
+
+    transport: TransportContext
+    request_id: RequestId
+    message_metadata: ServerMessageMetadata
+    cancel_requested: anyio.Event = field(default_factory=anyio.Event)
+
+    @property
+    def can_send_request(self) -> bool:
+        return False
+
+    async def send_raw_request(
+        self, method: str, params: Mapping[str, Any] | None, opts: CallOptions | None = None
+    ) -> dict[str, Any]:
+        raise NoBackChannelError(method)
+
+    async def notify(self, method: str, params: Mapping[str, Any] | None, opts: CallOptions | None = None) -> None:
+        return None
+
+    async def progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
+        return None
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body already read once more, then the client's own messages."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
 
 
 class ToolNarrowing:

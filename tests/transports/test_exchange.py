@@ -1,0 +1,142 @@
+"""Handshake-era `tools/list` and `tools/call` POSTs are answered in the request's own exchange
+(`adapter.answer_requests_in_their_exchange`) rather than through the SDK's per-request transport. A client
+cannot tell: every request here gets the status, content type and bytes the SDK's own stateless path gives
+it, the refusals included."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from mcp.server import streamable_http_manager
+
+from ccc_mcp.transports import streamable_http
+from tests.fakes import FakeCcc
+from tests.transports.conftest import JSON_HEADERS, RunningHttp, initialize_body
+
+ARGS = {"instance_id": "ccc-test", "user_id": "agent@ccc-test"}
+
+
+def rpc(method: str, params: Any = None, request_id: Any = 7) -> dict[str, Any]:
+    body: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+    if params is not None:
+        body["params"] = params
+    return body
+
+
+def call(name: str, arguments: Any) -> dict[str, Any]:
+    return rpc("tools/call", {"name": name, "arguments": arguments})
+
+
+# (what is sent, headers over JSON_HEADERS, body: a JSON value, or bytes sent as they are)
+CASES: dict[str, tuple[dict[str, str], Any]] = {
+    "list, no version header": ({}, rpc("tools/list")),
+    "list at 2025-11-25": ({"mcp-protocol-version": "2025-11-25"}, rpc("tools/list")),
+    "list at 2025-06-18": ({"mcp-protocol-version": "2025-06-18"}, rpc("tools/list")),
+    "list at 2025-03-26": ({"mcp-protocol-version": "2025-03-26"}, rpc("tools/list")),
+    "list narrowed by X-MCP-Tools": ({"x-mcp-tools": "unmute_call,mute_call"}, rpc("tools/list")),
+    "list read-only": ({"x-mcp-readonly": "true"}, rpc("tools/list")),
+    "list with a misspelt X-MCP-Tools": ({"x-mcp-tools": "unmute_cal"}, rpc("tools/list")),
+    "list with a string id": ({}, rpc("tools/list", request_id="abc")),
+    "list with id 0 and a cursor": ({}, rpc("tools/list", {"cursor": "x"}, request_id=0)),
+    "call that succeeds": ({"mcp-protocol-version": "2025-11-25"}, call("unmute_call", ARGS)),
+    "call at 2025-06-18": ({"mcp-protocol-version": "2025-06-18"}, call("unmute_call", ARGS)),
+    "call with a wrong type": ({}, call("unmute_call", {**ARGS, "instance_id": 7})),
+    "call with non-ASCII": ({}, call("unmute_call", {**ARGS, "job_id": "job-é✓"})),
+    "call of an unknown tool": ({}, call("no_such_tool", {})),
+    "call narrowed away": ({"x-mcp-tools": "mute_call"}, call("unmute_call", ARGS)),
+    "call without a name": ({}, rpc("tools/call", {"arguments": ARGS})),
+    "call without params": ({}, rpc("tools/call")),
+    "call with arguments not an object": ({}, call("unmute_call", [1, 2])),
+    "initialize": ({}, initialize_body()),
+    "ping": ({}, rpc("ping")),
+    "a method nobody serves": ({}, rpc("no/such/method")),
+    "a notification": ({}, {"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    "a posted response": ({}, {"jsonrpc": "2.0", "id": 3, "result": {}}),
+    "a batch": ({}, [rpc("tools/list"), rpc("ping", request_id=8)]),
+    "not JSON": ({}, b'{"jsonrpc": "2.0", "id": 1, "method": "tools/li'),
+    "JSON, not JSON-RPC": ({}, {"hello": "world"}),
+    "accepts only event streams": ({"accept": "text/event-stream"}, rpc("tools/list")),
+    "sends text": ({"content-type": "text/plain"}, rpc("tools/list")),
+    "from a foreign origin": ({"origin": "https://evil.example"}, call("unmute_call", ARGS)),
+    "to a foreign host": ({"host": "evil.example"}, call("unmute_call", ARGS)),
+}
+
+
+@pytest.fixture
+def both(http_server: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """`async with both() as (ours, sdks):` the same application twice: as served, and with every request
+    taking the SDK's own stateless path."""
+
+    @asynccontextmanager
+    async def start() -> AsyncIterator[tuple[RunningHttp, RunningHttp]]:
+        async with http_server() as ours:
+            with monkeypatch.context() as patch:
+                patch.setattr(streamable_http, "answer_requests_in_their_exchange", lambda server: None)
+                sdks_server = http_server()
+                running = await sdks_server.__aenter__()
+            try:
+                yield ours, running
+            finally:
+                await sdks_server.__aexit__(None, None, None)
+
+    return start
+
+
+async def _exchange(http: httpx.AsyncClient, url: str, headers: dict[str, str], body: Any) -> tuple[Any, ...]:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    response = await http.post(url, content=content, headers={**JSON_HEADERS, **headers})
+    return response.status_code, response.headers.get("content-type"), response.content
+
+
+async def test_every_request_is_answered_as_the_sdks_stateless_path_answers_it(both: Callable[..., Any]) -> None:
+    async with both() as (ours, sdks), httpx.AsyncClient() as http:
+        for case, (headers, body) in CASES.items():
+            expected = await _exchange(http, sdks.mcp_url, headers, body)
+            got = await _exchange(http, ours.mcp_url, headers, body)
+            assert got == expected, case
+
+
+async def test_other_http_methods_are_answered_as_the_sdk_answers_them(both: Callable[..., Any]) -> None:
+    headers = {"accept": "application/json"}  # a GET that accepts an event stream would open one, on both
+    async with both() as (ours, sdks), httpx.AsyncClient() as http:
+        for method in ("GET", "DELETE", "PUT"):
+            expected = await http.request(method, sdks.mcp_url, headers=headers)
+            got = await http.request(method, ours.mcp_url, headers=headers)
+            assert (got.status_code, got.content) == (expected.status_code, expected.content), method
+
+
+async def test_a_call_answered_in_its_exchange_reaches_ccc_once(
+    http_server: Callable[..., Any], fake_ccc: FakeCcc
+) -> None:
+    async with http_server() as running, httpx.AsyncClient() as http:
+        status, _, body = await _exchange(http, running.mcp_url, {}, call("unmute_call", ARGS))
+    assert status == 200
+    assert json.loads(body)["result"]["structuredContent"]["ok"] is True
+    assert len(fake_ccc.seen) == 1
+
+
+async def test_tool_requests_get_no_transport_of_their_own(
+    http_server: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the exchange saves: the SDK builds a transport (with its streams and a server task) per request;
+    for `tools/list` and `tools/call` it builds none, and for the rest it still does."""
+    made: list[object] = []
+
+    class CountedTransport(streamable_http_manager.StreamableHTTPServerTransport):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(streamable_http_manager, "StreamableHTTPServerTransport", CountedTransport)
+    async with http_server() as running, httpx.AsyncClient() as http:
+        for body in (rpc("tools/list"), call("unmute_call", ARGS), call("unmute_call", {})):
+            assert (await _exchange(http, running.mcp_url, {}, body))[0] == 200
+        assert made == []
+        assert (await _exchange(http, running.mcp_url, {}, initialize_body()))[0] == 200
+        assert (await _exchange(http, running.mcp_url, {}, rpc("ping")))[0] == 200
+    assert len(made) == 2
