@@ -368,6 +368,17 @@ async def test_retry_after_is_honoured(fake_ccc: FakeCcc) -> None:
     assert started_at == [0.0, 1.5]
 
 
+async def test_retry_after_is_honoured_on_an_answer_that_is_not_json(fake_ccc: FakeCcc) -> None:
+    """A gateway's HTML error page can ask for a wait too; a success's header is never read."""
+    clock = FakeClock()
+    page = httpx.Response(503, text="<html>busy</html>", headers={"x-acs-retry-after": "2"})
+    fake_ccc.answer(page, httpx.Response(200, json=SAMPLE_RESPONSE, headers={"x-acs-retry-after": "9"}))
+    result = await call(make(fake_ccc, clock=clock))
+    assert result.ok
+    assert result.retry_after is None
+    assert clock.sleeps == [2.0], "the wait is the one the unreadable answer asked for"
+
+
 @pytest.mark.parametrize(
     ("first_attempt", "retry_after", "attempts"),
     [(2.5, 2.0, 2), (2.5, 3.0, 1), (0.0, 30.0, 1)],

@@ -378,8 +378,8 @@ def _transport_failure(action: str, host: str, exc: Exception) -> ApiResult:
 
 
 def _parse(action: str, status: int, headers: Mapping[str, str], body: bytes) -> ApiResult:
-    """Map one HTTP answer to a result; bodies that are not a JSON object become Response.Malformed."""
-    retry_after = _retry_after(headers.get(RETRY_AFTER_HEADER))
+    """Map one HTTP answer to a result; bodies that are not a JSON object become Response.Malformed. A
+    `Retry-After` is read only for a failure: a success has nothing to wait for."""
     envelope = _envelope(body)
     if envelope is None:
         kind = headers.get("content-type", "no content type").split(";")[0]
@@ -389,7 +389,7 @@ def _parse(action: str, status: int, headers: Mapping[str, str], body: bytes) ->
             f"CCC answered HTTP {status} with a body that is not a JSON object ({len(body)} bytes, {kind}).",
             http_status=status,
         )
-        result.retry_after = retry_after
+        result.retry_after = _retry_after(headers.get(RETRY_AFTER_HEADER))
         return result
     code = envelope.code or ("OK" if status == 200 else f"HTTP.{status}")
     if status == 200 and code in ("OK", "200"):
@@ -403,7 +403,7 @@ def _parse(action: str, status: int, headers: Mapping[str, str], body: bytes) ->
         http_status=status,
         request_id=envelope.request_id,
         error=error,
-        retry_after=retry_after,
+        retry_after=_retry_after(headers.get(RETRY_AFTER_HEADER)),
     )
 
 
