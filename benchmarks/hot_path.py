@@ -1,6 +1,6 @@
 """(8) What each change of the leaner hot path buys, measured on its own and together (docs/performance.md).
 
-Ten changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
+Twelve changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
 to the aiohttp transport (no `httpx.AsyncClient`), the first attempt outside tenacity, the hang-up watcher
 started only after 50 ms as a plain task, the garbage collector settled once start-up is over
 (config/collector.py), the tool's result handed to the SDK as a mapping (validated and dumped once, not
@@ -9,7 +9,10 @@ decoded unless it may be a cancellation, the caller's credential digest computed
 audit lines written after its answer, one loop turn's together (tools/call_lines.py; the audit straight to
 its stream, time stamps formatted once a second, records without what no line shows), the request's URL
 made from the endpoint's parsed URL with CCC's answer read from its bytes in one pass (api/client.py), and
-no SDK span per message when no tracer provider would record it (mcpserver/assembly.py). Each variant here
+no SDK span per message when no tracer provider would record it (mcpserver/assembly.py), handshake-era
+`tools/list` and `tools/call` answered over HTTP in the request's own task rather than through the SDK's
+per-request transport (`adapter.answer_requests_in_their_exchange`), and the query's percent-encoding
+remembered with `Retry-After` read only for a failure (api/signing.py, api/client.py). Each variant here
 is a copy of the running source tree (`server/ccc_mcp`) with some of them undone by an appended override
 (`UNDO`), run as its own server process:
 - "none": all undone, the path as it was before;
@@ -57,7 +60,9 @@ TRIMS = "per-call trims (date, one body buffer, no decoding, caller digest)"
 LINES = "log and audit lines after the answer, one loop turn's together, cheaper to make"
 CLIENT = "request URL from the endpoint's parsed URL, answer read in one pass"
 SPANS = "no SDK span per message without a tracer provider"
-CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT, SPANS)
+EXCHANGE = "HTTP tool requests answered in the request's own task"
+QUERY = "percent-encoding remembered, Retry-After read only for a failure"
+CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT, SPANS, EXCHANGE, QUERY)
 CONCURRENCY = 32
 
 # What undoes each change: (module under server/ccc_mcp, code appended to it), one pair or more.
@@ -307,6 +312,29 @@ def without_sdk_spans(server):
     """benchmark variant: the SDK's span middleware kept whatever the tracer provider, as before."""
 ''',
     ),
+    EXCHANGE: (
+        "mcpserver/adapter.py",
+        '''
+def answer_requests_in_their_exchange(server):
+    """benchmark variant: every request through the SDK's per-request transport, as before."""
+''',
+    ),
+    QUERY: (
+        "api/signing.py",
+        '''
+percent_encode = percent_encode.__wrapped__  # benchmark variant: each value encoded per request, as before
+''',
+        "api/client.py",
+        '''
+_parse_as_now = _parse
+
+
+def _parse(action, status, headers, body):
+    """benchmark variant: Retry-After read for every answer, as before."""
+    _retry_after(headers.get(RETRY_AFTER_HEADER))
+    return _parse_as_now(action, status, headers, body)
+''',
+    ),
 }
 
 
@@ -334,7 +362,7 @@ def build_tree(root: Path, variant: str) -> Path:
     check = subprocess.run(  # noqa: S603 - our own interpreter on our own copy
         [PYTHON, "-c", "import ccc_mcp, ccc_mcp.api.client, ccc_mcp.transports.stdio, ccc_mcp.config.collector, "
          "ccc_mcp.transports.cancellation, ccc_mcp.mcpserver.adapter, ccc_mcp.tools.call_lines, ccc_mcp.policy.audit, "
-         "ccc_mcp.config.logs; print(ccc_mcp.__file__)"],
+         "ccc_mcp.config.logs, ccc_mcp.api.signing, ccc_mcp.transports.streamable_http; print(ccc_mcp.__file__)"],
         env={**child_env(), "PYTHONPATH": str(target)}, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if check.returncode != 0 or not check.stdout.startswith(str(target)):
