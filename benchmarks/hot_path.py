@@ -1,6 +1,6 @@
 """(8) What each change of the leaner hot path buys, measured on its own and together (docs/performance.md).
 
-Twelve changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
+Thirteen changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
 to the aiohttp transport (no `httpx.AsyncClient`), the first attempt outside tenacity, the hang-up watcher
 started only after 50 ms as a plain task, the garbage collector settled once start-up is over
 (config/collector.py), the tool's result handed to the SDK as a mapping (validated and dumped once, not
@@ -11,8 +11,9 @@ its stream, time stamps formatted once a second, records without what no line sh
 made from the endpoint's parsed URL with CCC's answer read from its bytes in one pass (api/client.py), and
 no SDK span per message when no tracer provider would record it (mcpserver/assembly.py), handshake-era
 `tools/list` and `tools/call` answered over HTTP in the request's own task rather than through the SDK's
-per-request transport (`adapter.answer_requests_in_their_exchange`), and the query's percent-encoding
-remembered with `Retry-After` read only for a failure (api/signing.py, api/client.py). Each variant here
+per-request transport (`adapter.answer_requests_in_their_exchange`), the query's percent-encoding
+remembered with `Retry-After` read only for a failure (api/signing.py, api/client.py), and stdin read by
+the server's own loop with no task in between (transports/stdio.py `PipeLines`). Each variant here
 is a copy of the running source tree (`server/ccc_mcp`) with some of them undone by an appended override
 (`UNDO`), run as its own server process:
 - "none": all undone, the path as it was before;
@@ -62,7 +63,8 @@ CLIENT = "request URL from the endpoint's parsed URL, answer read in one pass"
 SPANS = "no SDK span per message without a tracer provider"
 EXCHANGE = "HTTP tool requests answered in the request's own task"
 QUERY = "percent-encoding remembered, Retry-After read only for a failure"
-CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT, SPANS, EXCHANGE, QUERY)
+PIPE = "stdin read by the server's own loop"
+CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT, SPANS, EXCHANGE, QUERY, PIPE)
 CONCURRENCY = 32
 
 # What undoes each change: (module under server/ccc_mcp, code appended to it), one pair or more.
@@ -333,6 +335,29 @@ def _parse(action, status, headers, body):
     """benchmark variant: Retry-After read for every answer, as before."""
     _retry_after(headers.get(RETRY_AFTER_HEADER))
     return _parse_as_now(action, status, headers, body)
+''',
+    ),
+    PIPE: (
+        "transports/stdio.py",
+        '''
+_event_loop_streams_now = event_loop_streams
+
+
+@asynccontextmanager
+async def event_loop_streams(read_fd, write_fd, *, grace):
+    """benchmark variant: stdin read by a task of its own, its lines handed over through a stream, as before."""
+    async with _event_loop_streams_now(read_fd, write_fd, grace=grace) as (lines, writer):
+        send, receive = stdio_read_channel()
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_hand_over, lines, send)
+            yield receive, writer
+            tasks.cancel_scope.cancel()
+
+
+async def _hand_over(lines, send):
+    async with send:
+        async for item in lines:
+            await send.send(item)
 ''',
     ),
 }

@@ -4,6 +4,7 @@ carrying only protocol, and the blocking mode of the descriptors given back."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.message import SessionMessage
@@ -227,6 +229,31 @@ def describe(item: SessionMessage | Exception) -> Any:
     if isinstance(item, SessionMessage):
         return item.message.model_dump(by_alias=True, exclude_unset=True)
     return (type(item).__name__, str(item))
+
+
+async def test_stdin_is_read_only_as_fast_as_the_server_takes_its_lines(pipes: Pipes) -> None:
+    """A client that writes far more than the server has asked for fills the pipe and waits: the server holds
+    at most a few chunks unread, not whatever the client sends. Once the server takes its lines, the rest
+    flows."""
+    server_in, client_out = pipes.new()
+    _, server_out = pipes.new()
+    request = line({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    os.set_blocking(client_out, False)
+    async with event_loop_streams(server_in, server_out, grace=0) as (read_stream, _writer):
+        written = 0
+        for _ in range(2):  # once more after the event loop has done all it would
+            with contextlib.suppress(BlockingIOError):
+                while written < 4_000_000:
+                    written += os.write(client_out, request)
+                    await anyio.lowlevel.checkpoint()  # the server's loop may read what it wants
+            await anyio.wait_all_tasks_blocked()
+        assert written < 1_000_000, "the server stopped reading what it had not been asked for"
+        taken = 0
+        async for _item in read_stream:
+            taken += 1
+            if taken * len(request) >= written:
+                break
+        assert os.write(client_out, request) == len(request), "taking the lines made room again"
 
 
 async def test_a_large_message_waits_for_a_slow_reader(pipes: Pipes) -> None:

@@ -2,9 +2,10 @@
 
 The SDK's stdio transport reads stdin and writes stdout through worker-thread file wrappers, so every
 message costs two thread hand-offs. When stdin and stdout are pipes or sockets, this transport reads and
-writes them on the event loop instead (asyncio's pipe transports) and hands the server the same kind of
-read stream, with each line decoded as the SDK decodes it and each message written as the SDK writes it
-(`mcpserver.adapter`, pinned there). Anything else — a regular file, a terminal, one socket for both
+writes them on the event loop instead (asyncio's pipe transports): the server's loop reads stdin itself
+(`PipeLines`, no task in between) and each answer is written by the task that sends it (`PipeWriter`), each
+line decoded as the SDK decodes it and each message written as the SDK writes it (`mcpserver.adapter`,
+pinned there). Anything else — a regular file, a terminal, one socket for both
 directions, an event loop that is not asyncio's, Windows — is served by the SDK's own transport.
 
 Both keep the SDK's guarantees (fd 0 and 1 diverted while serving, so stray output misses the protocol
@@ -32,7 +33,6 @@ from mcp.shared.message import SessionMessage
 from mcp_types import JSONRPCError, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId
 
 from ccc_mcp.mcpserver.adapter import (
-    ReadStream,
     StdioItem,
     WriteStream,
     decode_stdio_line,
@@ -44,7 +44,17 @@ from ccc_mcp.mcpserver.adapter import (
 if sys.platform != "win32":
     import fcntl
 
-__all__ = ["EVENT_LOOP", "SDK", "InFlight", "TransportChoice", "choose_transport", "event_loop_streams", "serve_stdio"]
+__all__ = [
+    "EVENT_LOOP",
+    "SDK",
+    "InFlight",
+    "PipeLines",
+    "PipeWriter",
+    "TransportChoice",
+    "choose_transport",
+    "event_loop_streams",
+    "serve_stdio",
+]
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +208,7 @@ class _NotingWrites:
 @asynccontextmanager
 async def event_loop_streams(
     read_fd: int, write_fd: int, *, grace: float
-) -> AsyncIterator[tuple[ReadStream[StdioItem], PipeWriter]]:
+) -> AsyncIterator[tuple[PipeLines, PipeWriter]]:
     """The server's read and write streams over two pipe (or socket) descriptors, driven by the event loop.
 
     The descriptors stay open (the caller owns them); asyncio makes them non-blocking, and their blocking
@@ -206,7 +216,6 @@ async def event_loop_streams(
     """
     loop = asyncio.get_running_loop()
     inflight = InFlight()
-    send, receive = stdio_read_channel()
     with _blocking_mode_restored(read_fd, write_fd):
         reader = asyncio.StreamReader(limit=_CHUNK, loop=loop)
         read_transport, _ = await loop.connect_read_pipe(
@@ -214,10 +223,7 @@ async def event_loop_streams(
         )
         writer = await PipeWriter.open(write_fd, inflight)
         try:
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(_feed, _items(reader), send, inflight, grace)
-                yield receive, writer
-                tasks.cancel_scope.cancel()
+            yield PipeLines(reader, inflight, grace), writer
         finally:
             read_transport.close()
             await writer.close(grace)
@@ -228,25 +234,75 @@ def _borrowed(fd: int, mode: str) -> io.FileIO:
     return io.FileIO(fd, mode, closefd=False)
 
 
-async def _items(reader: asyncio.StreamReader) -> AsyncIterator[StdioItem]:
-    """Each line of stdin as the server's read-stream item; no limit on a line's length."""
-    partial: list[bytes] = []
-    while chunk := await reader.read(_CHUNK):
+class PipeLines:
+    """The server's read stream (the SDK's `ReadStream`): each line of stdin as the item the SDK's transport
+    makes of it, read by whoever asks for the next one (the server's own loop), with no task and no memory
+    stream in between: a request reaches the server one task switch sooner. The pipe is read only while the
+    server asks, and stdin is paused while twice `_CHUNK` waits unread: that is the back-pressure. No limit
+    on a line's length. When stdin ends, the stream ends once the requests read have been answered (or
+    `grace` seconds have passed): see `InFlight`."""
+
+    def __init__(self, reader: asyncio.StreamReader, inflight: InFlight, grace: float) -> None:
+        self._reader = reader
+        self._inflight = inflight
+        self._grace = grace
+        self._ready: deque[StdioItem] = deque()
+        self._partial: list[bytes] = []
+        self._at_end = False
+        self._closed = False
+
+    async def receive(self) -> StdioItem:
+        while not self._ready:
+            if self._closed:
+                raise anyio.ClosedResourceError
+            if self._at_end:
+                await self._inflight.settle(self._grace)
+                raise anyio.EndOfStream
+            chunk = await self._reader.read(_CHUNK)
+            if chunk:
+                self._take(chunk)
+            else:
+                self._at_end = True
+                if self._partial:  # a last line without its newline
+                    self._add(b"".join(self._partial))
+                    self._partial.clear()
+        item = self._ready.popleft()
+        self._inflight.read(item)
+        return item
+
+    def _take(self, chunk: bytes) -> None:
         start = 0
         while (end := chunk.find(b"\n", start)) >= 0:
             line = chunk[start : end + 1]
-            if partial:
-                partial.append(line)
-                line = b"".join(partial)
-                partial.clear()
-            for text_line in _universal_lines(line):
-                yield decode_stdio_line(text_line)
+            if self._partial:
+                self._partial.append(line)
+                line = b"".join(self._partial)
+                self._partial.clear()
+            self._add(line)
             start = end + 1
         if start < len(chunk):
-            partial.append(chunk[start:])
-    if partial:
-        for text_line in _universal_lines(b"".join(partial)):
-            yield decode_stdio_line(text_line)
+            self._partial.append(chunk[start:])
+
+    def _add(self, line: bytes) -> None:
+        self._ready.extend(decode_stdio_line(text_line) for text_line in _universal_lines(line))
+
+    def __aiter__(self) -> PipeLines:
+        return self
+
+    async def __anext__(self) -> StdioItem:
+        try:
+            return await self.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+    async def __aenter__(self) -> PipeLines:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 def _universal_lines(line: bytes) -> list[bytes]:
