@@ -1,6 +1,6 @@
 """(8) What each change of the leaner hot path buys, measured on its own and together (docs/performance.md).
 
-Thirteen changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
+Fourteen changes took cost out of a call: the event-loop stdio transport, each upstream request handed straight
 to the aiohttp transport (no `httpx.AsyncClient`), the first attempt outside tenacity, the hang-up watcher
 started only after 50 ms as a plain task, the garbage collector settled once start-up is over
 (config/collector.py), the tool's result handed to the SDK as a mapping (validated and dumped once, not
@@ -12,8 +12,9 @@ made from the endpoint's parsed URL with CCC's answer read from its bytes in one
 no SDK span per message when no tracer provider would record it (mcpserver/assembly.py), handshake-era
 `tools/list` and `tools/call` answered over HTTP in the request's own task rather than through the SDK's
 per-request transport (`adapter.answer_requests_in_their_exchange`), the query's percent-encoding
-remembered with `Retry-After` read only for a failure (api/signing.py, api/client.py), and stdin read by
-the server's own loop with no task in between (transports/stdio.py `PipeLines`). Each variant here
+remembered with `Retry-After` read only for a failure (api/signing.py, api/client.py), stdin read by
+the server's own loop with no task in between (transports/stdio.py `PipeLines`), and the stdio connection's
+protocol era chosen without the SDK's relay task (`adapter.serve_on_streams`). Each variant here
 is a copy of the running source tree (`server/ccc_mcp`) with some of them undone by an appended override
 (`UNDO`), run as its own server process:
 - "none": all undone, the path as it was before;
@@ -64,7 +65,10 @@ SPANS = "no SDK span per message without a tracer provider"
 EXCHANGE = "HTTP tool requests answered in the request's own task"
 QUERY = "percent-encoding remembered, Retry-After read only for a failure"
 PIPE = "stdin read by the server's own loop"
-CHANGES = (STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT, SPANS, EXCHANGE, QUERY, PIPE)
+RELAY = "stdio era chosen without the SDK's relay task"
+CHANGES = (
+    STDIO, DIRECT, TENACITY, WATCHER, COLLECTOR, MAPPING, TRIMS, LINES, CLIENT, SPANS, EXCHANGE, QUERY, PIPE, RELAY,
+)
 CONCURRENCY = 32
 
 # What undoes each change: (module under server/ccc_mcp, code appended to it), one pair or more.
@@ -358,6 +362,15 @@ async def _hand_over(lines, send):
     async with send:
         async for item in lines:
             await send.send(item)
+''',
+    ),
+    RELAY: (
+        "mcpserver/adapter.py",
+        '''
+async def serve_on_streams(server, read_stream, write_stream):
+    """benchmark variant: the SDK's loop, which relays every message through a task of its own, as before."""
+    lowlevel = server._lowlevel_server
+    await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
 ''',
     ),
 }

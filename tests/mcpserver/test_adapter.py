@@ -32,6 +32,7 @@ from ccc_mcp.mcpserver.adapter import (
     build_mcp_tool,
     decode_stdio_line,
     encode_stdio_message,
+    serve_on_streams,
     stdio_read_channel,
     without_sdk_spans,
 )
@@ -332,3 +333,149 @@ def test_run_stdio_async_is_the_lowlevel_loop_on_the_stdio_streams() -> None:
         "self._lowlevel_server.create_initialization_options(),",
         ")",
     ]
+
+
+def test_the_lowlevel_loop_is_the_lifespan_around_the_dual_era_loop() -> None:
+    """`serve_on_streams` enters the lifespan and chooses the era itself (without the SDK's relay task); if
+    `Server.run` does more, or `serve_dual_era_loop` chooses otherwise, ours must follow."""
+    from mcp.server.lowlevel.server import Server
+    from mcp.server.runner import serve_dual_era_loop
+
+    body = [text.strip() for text in inspect.getsource(Server.run).split('"""')[2].splitlines() if text.strip()]
+    assert body == [
+        "async with self.lifespan(self) as lifespan_context:",
+        "await serve_dual_era_loop(",
+        "self,",
+        "read_stream,",
+        "write_stream,",
+        "lifespan_state=lifespan_context,",
+        "init_options=initialization_options,",
+        "raise_exceptions=raise_exceptions,",
+        ")",
+    ]
+    loop = inspect.getsource(serve_dual_era_loop)
+    assert "opening is not None and opening.method != \"initialize\" and _has_modern_envelope(opening.params)" in loop
+    assert "_serve_modern_stream(" in loop
+    assert "_serve_legacy_stream(" in loop
+
+
+def _frame(message: dict[str, Any]) -> SessionMessage:
+    return SessionMessage(jsonrpc_message_adapter.validate_python(message, by_name=False))
+
+
+_INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+_INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+_MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {}}
+_CONVERSATIONS: dict[str, list[Any]] = {
+    "the handshake era": [
+        _frame(_INIT), _frame(_INITIALIZED),
+        _frame({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+        _frame({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "ping", "arguments": {}}}),
+        ValueError("a line that is not a message"),
+        _frame({"jsonrpc": "2.0", "id": 4, "method": "ping"}),
+        _frame({"jsonrpc": "2.0", "id": 5, "method": "tools/list", "params": {"_meta": _MODERN_META}}),
+    ],
+    "frames before the first request, more than the SDK keeps": [
+        *[_frame({"jsonrpc": "2.0", "method": "notifications/progress",
+                  "params": {"progressToken": n, "progress": 1}}) for n in range(10)],
+        _frame(_INIT), _frame(_INITIALIZED), _frame({"jsonrpc": "2.0", "id": 2, "method": "ping"}),
+    ],
+    "the 2026 era": [
+        _frame({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": _MODERN_META}}),
+        _frame({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": "ping", "arguments": {}, "_meta": _MODERN_META}}),
+        _frame(_INIT),
+    ],
+    "no request at all": [_frame(_INITIALIZED), ValueError("not a message")],
+    "nothing": [],
+}
+
+
+async def _conversation(serve: Any, items: list[Any]) -> list[str]:
+    """What a server answers to `items`, served by `serve(server, read_stream, write_stream)`, in order."""
+    server = MCPServer("pinned")
+
+    @server.tool()
+    def ping() -> str:
+        return "pong"
+
+    send, receive = stdio_read_channel()
+    sink = _Sink()
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(serve, server, receive, sink)
+        async with send:
+            for item in items:
+                await send.send(item)
+                await anyio.wait_all_tasks_blocked()  # one at a time: the order of answers is the client's
+    return sink.written
+
+
+class _Sink:
+    """A write stream that keeps each message's wire form."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    async def send(self, item: SessionMessage) -> None:
+        self.written.append(item.message.model_dump_json(by_alias=True, exclude_unset=True))
+
+    async def aclose(self) -> None:
+        pass
+
+    async def __aenter__(self) -> _Sink:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        pass
+
+
+async def _sdks_way(server: MCPServer, read_stream: Any, write_stream: Any) -> None:
+    lowlevel = server._lowlevel_server
+    await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+
+
+@pytest.mark.parametrize("conversation", list(_CONVERSATIONS))
+async def test_a_connection_is_served_in_its_era_as_the_sdk_serves_it(conversation: str) -> None:
+    """The same era for the same first request, the same frames dropped before it, the same answers."""
+    items = _CONVERSATIONS[conversation]
+    expected = await _conversation(_sdks_way, items)
+    assert await _conversation(serve_on_streams, items) == expected
+    if conversation not in ("nothing", "no request at all"):
+        assert expected, "the conversation is answered"
+
+
+@pytest.mark.parametrize("era", ["handshake", "2026"])
+async def test_a_handler_runs_in_the_context_its_message_was_read_in(era: str) -> None:
+    """Served on the SDK's context-aware stream (our fallback transport's), a request's handler sees the
+    context the reader had when it read the message, as with the SDK's relay; in the 2026 era the first
+    request (the one read ahead to choose the era) is a call too."""
+    import contextvars
+
+    reader_mark: contextvars.ContextVar[str] = contextvars.ContextVar("reader_mark", default="none")
+    seen: list[str] = []
+    server = MCPServer("pinned")
+
+    @server.tool()
+    def where() -> str:
+        seen.append(reader_mark.get())
+        return "ok"
+
+    send, receive = stdio_read_channel()
+    params: dict[str, Any] = {"name": "where", "arguments": {}}
+    if era == "2026":
+        params["_meta"] = _MODERN_META
+    call = {"jsonrpc": "2.0", "method": "tools/call", "params": params}
+    messages = [{**call, "id": 2}, {**call, "id": 3}]
+    if era == "handshake":
+        messages = [_INIT, _INITIALIZED, *messages]
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(serve_on_streams, server, receive, _Sink())
+        async with send:
+            for n, message in enumerate(messages):
+                reader_mark.set(f"read {n}")
+                await send.send(_frame(message))
+                await anyio.wait_all_tasks_blocked()
+    calls = len(messages) - 2
+    assert seen == [f"read {calls}", f"read {calls + 1}"]

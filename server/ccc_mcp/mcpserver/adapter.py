@@ -20,15 +20,19 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
   the server (context-aware memory streams, unbuffered), how it turns a line of stdin into a read-stream
   item (UTF-8 with invalid bytes replaced; a line that is not a JSON-RPC message becomes the validation
   exception itself), how it writes a message (one compact JSON line, aliases, unset fields left out), and
-  how `MCPServer.run_stdio_async` runs the server on that pair.
+  how `MCPServer.run_stdio_async` runs the server on that pair: the lifespan around `serve_dual_era_loop`,
+  whose choice of era `serve_on_streams` makes itself, without the relay task (the private
+  `_serve_legacy_stream` / `_serve_modern_stream` loops it then runs, `_has_modern_envelope`,
+  `_PRE_REQUEST_REPLAY_LIMIT`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, cast
+from typing import Any, Self, TypeAlias, cast
 
 import anyio
 from mcp.server._otel import OpenTelemetryMiddleware
@@ -37,7 +41,13 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp.server.runner import serve_one
+from mcp.server.runner import (
+    _PRE_REQUEST_REPLAY_LIMIT,
+    _has_modern_envelope,
+    _serve_legacy_stream,
+    _serve_modern_stream,
+    serve_one,
+)
 from mcp.server.streamable_http import check_accept_headers
 from mcp.server.transport_security import TransportSecurityMiddleware
 from mcp.shared._context_streams import ContextReceiveStream, ContextSendStream, create_context_streams
@@ -77,6 +87,7 @@ from ccc_mcp.tools.schema import model_schema, published_input_schema
 
 __all__ = [
     "ReadStream",
+    "ReadStreamBase",
     "StdioItem",
     "ToolNarrowing",
     "Toolset",
@@ -438,6 +449,102 @@ async def serve_on_streams(
     server: MCPServer, read_stream: ReadStream[StdioItem], write_stream: WriteStream[SessionMessage]
 ) -> None:
     """Serve one connection on the given streams, as `MCPServer.run_stdio_async` does on the SDK's: the
-    server's lifespan, then its loop until the read stream ends."""
+    server's lifespan, then its loop until the read stream ends, in the protocol era the client's first
+    request opens (`_serve_either_era`)."""
     lowlevel = server._lowlevel_server
-    await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+    async with lowlevel.lifespan(lowlevel) as lifespan_state:
+        await _serve_either_era(lowlevel, read_stream, write_stream, lifespan_state)
+
+
+async def _serve_either_era(
+    lowlevel: Any, read_stream: ReadStream[StdioItem], write_stream: WriteStream[SessionMessage], state: Any
+) -> None:
+    """The SDK's `serve_dual_era_loop` without its relay task. The SDK reads up to the client's first request
+    to choose the era, then hands the chosen loop a stream that replays what it read and relays the rest
+    through a task and a memory stream of its own: one more task switch for every message of the
+    connection. Here the chosen loop reads a stream that replays what was read and then reads
+    `read_stream` itself. Same era choice, frames, order and contexts (tests/mcpserver/test_adapter.py)."""
+    try:
+        lead, opening = await _read_to_first_request(read_stream)
+        replayed = _Replaying(lead, read_stream)
+        modern = opening is not None and opening.method != "initialize" and _has_modern_envelope(opening.params)
+        if modern:
+            await _serve_modern_stream(lowlevel, replayed, write_stream, lifespan_state=state, raise_exceptions=False)
+        else:
+            await _serve_legacy_stream(
+                lowlevel, replayed, write_stream, lifespan_state=state, session_id=None,
+                init_options=lowlevel.create_initialization_options(), raise_exceptions=False,
+            )  # fmt: skip
+    finally:
+        await read_stream.aclose()
+        await write_stream.aclose()
+
+
+_Framed: TypeAlias = tuple["contextvars.Context | None", StdioItem]
+
+
+async def _read_to_first_request(read_stream: ReadStream[StdioItem]) -> tuple[list[_Framed], JSONRPCRequest | None]:
+    """What the client sent up to and including its first request (None if the stream ends first), each
+    frame with its sender's context; frames past the SDK's limit before a request are dropped, as it does."""
+    lead: list[_Framed] = []
+    opening: JSONRPCRequest | None = None
+    try:
+        async for item in read_stream:
+            if isinstance(item, SessionMessage) and isinstance(item.message, JSONRPCRequest):
+                opening = item.message
+            elif len(lead) >= _PRE_REQUEST_REPLAY_LIMIT:
+                _log.debug("dropped a frame received before the first request: %r", item)
+                continue
+            lead.append((getattr(read_stream, "last_context", None), item))
+            if opening is not None:
+                break
+    except anyio.ClosedResourceError:
+        _log.debug("read stream closed by transport; treating as EOF")
+    return lead, opening
+
+
+class ReadStreamBase:
+    """What the SDK's `ReadStream` protocol asks beyond `receive` and `aclose`: iteration that ends with the
+    stream, and use as an async context manager that closes it."""
+
+    async def receive(self) -> StdioItem:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> StdioItem:
+        try:
+            return await self.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            raise StopAsyncIteration from None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class _Replaying(ReadStreamBase):
+    """A read stream: the frames already read, then `inner`'s own, each with its sender's context as
+    `last_context` (what the SDK's loop runs a request's handler in)."""
+
+    def __init__(self, lead: list[_Framed], inner: ReadStream[StdioItem]) -> None:
+        self._lead = lead
+        self._inner = inner
+        self.last_context: contextvars.Context | None = None
+
+    async def receive(self) -> StdioItem:
+        if self._lead:
+            self.last_context, item = self._lead.pop(0)
+            return item
+        item = await self._inner.receive()
+        self.last_context = getattr(self._inner, "last_context", None)
+        return item
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

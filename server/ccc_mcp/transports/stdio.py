@@ -33,6 +33,7 @@ from mcp.shared.message import SessionMessage
 from mcp_types import JSONRPCError, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId
 
 from ccc_mcp.mcpserver.adapter import (
+    ReadStreamBase,
     StdioItem,
     WriteStream,
     decode_stdio_line,
@@ -234,7 +235,7 @@ def _borrowed(fd: int, mode: str) -> io.FileIO:
     return io.FileIO(fd, mode, closefd=False)
 
 
-class PipeLines:
+class PipeLines(ReadStreamBase):
     """The server's read stream (the SDK's `ReadStream`): each line of stdin as the item the SDK's transport
     makes of it, read by whoever asks for the next one (the server's own loop), with no task and no memory
     stream in between: a request reaches the server one task switch sooner. The pipe is read only while the
@@ -286,23 +287,8 @@ class PipeLines:
     def _add(self, line: bytes) -> None:
         self._ready.extend(decode_stdio_line(text_line) for text_line in _universal_lines(line))
 
-    def __aiter__(self) -> PipeLines:
-        return self
-
-    async def __anext__(self) -> StdioItem:
-        try:
-            return await self.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
-            raise StopAsyncIteration from None
-
     async def aclose(self) -> None:
         self._closed = True
-
-    async def __aenter__(self) -> PipeLines:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
 
 def _universal_lines(line: bytes) -> list[bytes]:
