@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 import pytest
 from mcp.server import streamable_http_manager
+from mcp_types import INTERNAL_ERROR
 
+from ccc_mcp.mcpserver import adapter
 from ccc_mcp.transports import streamable_http
 from tests.fakes import FakeCcc
 from tests.transports.conftest import JSON_HEADERS, RunningHttp, initialize_body
@@ -61,7 +64,11 @@ CASES: dict[str, tuple[dict[str, str], Any]] = {
     "not JSON": ({}, b'{"jsonrpc": "2.0", "id": 1, "method": "tools/li'),
     "JSON, not JSON-RPC": ({}, {"hello": "world"}),
     "accepts only event streams": ({"accept": "text/event-stream"}, rpc("tools/list")),
+    "accepts application/*": ({"accept": "application/*"}, rpc("tools/list")),
+    "accepts anything": ({"accept": "*/*;q=0.1"}, call("unmute_call", ARGS)),
     "sends text": ({"content-type": "text/plain"}, rpc("tools/list")),
+    "sends JSON with a charset": ({"content-type": "application/json; charset=utf-8"}, rpc("tools/list")),
+    "sends two types": ({"content-type": "text/plain, application/json"}, rpc("tools/list")),
     "from a foreign origin": ({"origin": "https://evil.example"}, call("unmute_call", ARGS)),
     "to a foreign host": ({"host": "evil.example"}, call("unmute_call", ARGS)),
 }
@@ -140,3 +147,22 @@ async def test_tool_requests_get_no_transport_of_their_own(
         assert (await _exchange(http, running.mcp_url, {}, initialize_body()))[0] == 200
         assert (await _exchange(http, running.mcp_url, {}, rpc("ping")))[0] == 200
     assert len(made) == 2
+
+
+async def test_a_failure_outside_the_handler_is_answered_as_the_sdks_transport_answers_it(
+    http_server: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Handling the POST fails after the checks (here: building the answer raises): a 500 with the SDK
+    transport's own JSON-RPC error, not a bare server error."""
+
+    async def broken(*args: Any) -> str:
+        raise RuntimeError("a bug's own words")
+
+    monkeypatch.setattr(adapter, "_answer", broken)
+    sdks = streamable_http_manager.StreamableHTTPServerTransport(
+        mcp_session_id=None, is_json_response_enabled=True, event_store=None
+    )._create_error_response("Error handling POST request", HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR)
+    async with http_server() as running, httpx.AsyncClient() as http:
+        status, content_type, body = await _exchange(http, running.mcp_url, {}, call("unmute_call", ARGS))
+    assert (status, content_type, body) == (500, "application/json", sdks.body)
+    assert b"own words" not in body

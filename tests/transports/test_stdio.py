@@ -4,6 +4,7 @@ carrying only protocol, and the blocking mode of the descriptors given back."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -28,7 +29,7 @@ from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.mcpserver.adapter import decode_stdio_line, encode_stdio_message, serve_on_streams
 from ccc_mcp.mcpserver.assembly import build_server
-from ccc_mcp.transports.stdio import EVENT_LOOP, SDK, choose_transport, event_loop_streams
+from ccc_mcp.transports.stdio import EVENT_LOOP, SDK, InFlight, PipeLines, choose_transport, event_loop_streams
 from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
 from tests.transports.stdio_child import STRAY_FLUSHED, STRAY_UNFLUSHED
 from tests.transports.stdio_child import build as build_child_server
@@ -254,6 +255,27 @@ async def test_stdin_is_read_only_as_fast_as_the_server_takes_its_lines(pipes: P
             if taken * len(request) >= written:
                 break
         assert os.write(client_out, request) == len(request), "taking the lines made room again"
+
+
+async def test_the_end_of_stdin_waits_for_the_requests_in_flight_once() -> None:
+    """After stdin's end the stream ends once the requests read are settled; asked again, it says so at
+    once instead of waiting another grace period."""
+
+    class CountedInFlight(InFlight):
+        settled = 0
+
+        async def settle(self, grace: float) -> None:
+            type(self).settled += 1
+            await super().settle(grace)
+
+    reader = asyncio.StreamReader()
+    reader.feed_data(line({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+    reader.feed_eof()
+    lines = PipeLines(reader, CountedInFlight(), grace=0)
+    assert [item.message.id async for item in lines] == [1]  # type: ignore[union-attr]
+    with pytest.raises(anyio.EndOfStream):
+        await lines.receive()
+    assert CountedInFlight.settled == 1
 
 
 async def test_a_large_message_waits_for_a_slow_reader(pipes: Pipes) -> None:

@@ -59,6 +59,7 @@ from mcp.shared.message import ServerMessageMetadata, SessionMessage
 from mcp.shared.transport_context import TransportContext
 from mcp_types import (
     DEFAULT_NEGOTIATED_VERSION,
+    INTERNAL_ERROR,
     INVALID_PARAMS,
     CallToolResult,
     ErrorData,
@@ -235,16 +236,29 @@ def answer_requests_in_their_exchange(server: MCPServer[Any]) -> None:
         if refused is not None:
             await refused(scope, receive, send)
             return
-        body = await request.body()
-        message = _request_answered_here(body)
-        if message is None:
+        try:
+            body = await request.body()
+            message = _request_answered_here(body)
+            version = protocol_version if protocol_version is not None else DEFAULT_NEGOTIATED_VERSION
+            state = manager._lifespan_state
+            answer = None if message is None else await _answer(server, state, request, message, version)
+        except Exception:  # what the SDK's transport answers when handling a POST fails outside the handler
+            _log.exception("Error handling POST request")
+            await _failed_post()(scope, receive, send)
+            return
+        if answer is None:
             await sdk_way(protocol_version, scope, _replaying(body, receive), send)
             return
-        version = protocol_version if protocol_version is not None else DEFAULT_NEGOTIATED_VERSION
-        answer = await _answer(server, manager._lifespan_state, request, message, version)
         await Response(answer, status_code=200, headers={"Content-Type": _JSON})(scope, receive, send)
 
     manager._handle_stateless_request = handle  # type: ignore[method-assign, assignment]
+
+
+def _failed_post() -> Response:
+    """The SDK transport's answer to a POST whose handling failed outside the handler."""
+    error = ErrorData(code=INTERNAL_ERROR, message="Error handling POST request")
+    body = JSONRPCError(jsonrpc="2.0", id=None, error=error).model_dump_json(by_alias=True, exclude_unset=True)
+    return Response(body, status_code=500, headers={"Content-Type": _JSON})
 
 
 def _posts_json(request: Request) -> bool:
@@ -476,8 +490,10 @@ async def _serve_either_era(
                 init_options=lowlevel.create_initialization_options(), raise_exceptions=False,
             )  # fmt: skip
     finally:
-        await read_stream.aclose()
-        await write_stream.aclose()
+        try:
+            await read_stream.aclose()
+        finally:
+            await write_stream.aclose()
 
 
 _Framed: TypeAlias = tuple["contextvars.Context | None", StdioItem]

@@ -250,6 +250,7 @@ class PipeLines(ReadStreamBase):
         self._ready: deque[StdioItem] = deque()
         self._partial: list[bytes] = []
         self._at_end = False
+        self._settled = False  # the end of stdin has waited for the requests in flight (once)
         self._closed = False
 
     async def receive(self) -> StdioItem:
@@ -257,7 +258,9 @@ class PipeLines(ReadStreamBase):
             if self._closed:
                 raise anyio.ClosedResourceError
             if self._at_end:
-                await self._inflight.settle(self._grace)
+                if not self._settled:
+                    self._settled = True
+                    await self._inflight.settle(self._grace)
                 raise anyio.EndOfStream
             chunk = await self._reader.read(_CHUNK)
             if chunk:
