@@ -169,6 +169,24 @@ def test_the_stateless_manager_answers_handshake_era_posts_through_one_method() 
     assert hasattr(server, "_lowlevel_server")
 
 
+async def test_the_sdks_single_exchange_context_has_no_back_channel() -> None:
+    """The dispatch context an exchange uses (the SDK's, for its 2026-era exchange) without a sink: a request
+    to the client is refused, a notification or progress goes nowhere, as in the SDK's JSON-response mode."""
+    from mcp.server._streamable_http_modern import _SingleExchangeDispatchContext
+    from mcp.shared.exceptions import NoBackChannelError
+    from mcp.shared.transport_context import TransportContext
+
+    context = _SingleExchangeDispatchContext(
+        transport=TransportContext(kind="streamable-http", can_send_request=False), request_id=1, message_metadata=None
+    )
+    assert context.can_send_request is False
+    with pytest.raises(NoBackChannelError):
+        await context.send_raw_request("sampling/createMessage", {})
+    await context.notify("notifications/message", {"level": "info", "data": "dropped"})
+    await context.progress(0.5)
+    assert not context.cancel_requested.is_set()
+
+
 def test_only_a_stateless_server_with_json_responses_answers_in_the_exchange() -> None:
     server = MCPServer("pinned")
     server.streamable_http_app(json_response=False, stateless_http=True)

@@ -14,8 +14,9 @@ What it relies on, each pinned by tests/mcpserver/test_adapter.py so an SDK upgr
   `ctx.params` and `ctx.request` (the Starlette request on HTTP, None on stdio), and may replace the result;
 - for stateless HTTP with JSON responses, how the SDK's session manager answers a handshake-era POST
   (`_handle_stateless_request`, replaced per manager by `answer_requests_in_their_exchange`): the checks
-  it makes before dispatching, the connection and dispatch context it builds, how the dispatcher turns a
-  handler's exception into the JSON-RPC error, and the bytes of the JSON response;
+  it makes before dispatching, the connection and dispatch context it builds (the SDK's own single-exchange
+  context, `_SingleExchangeDispatchContext`, serves), how the dispatcher turns a handler's exception into
+  the JSON-RPC error, and the bytes of the JSON response;
 - for `transports.stdio`, what the SDK's stdio transport does that ours mirrors: the stream pair it hands
   the server (context-aware memory streams, unbuffered), how it turns a line of stdin into a read-stream
   item (UTF-8 with invalid bytes replaced; a line that is not a JSON-RPC message becomes the validation
@@ -36,6 +37,7 @@ from typing import Any, Self, TypeAlias, cast
 
 import anyio
 from mcp.server._otel import OpenTelemetryMiddleware
+from mcp.server._streamable_http_modern import _SingleExchangeDispatchContext
 from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
@@ -52,8 +54,7 @@ from mcp.server.streamable_http import check_accept_headers
 from mcp.server.transport_security import TransportSecurityMiddleware
 from mcp.shared._context_streams import ContextReceiveStream, ContextSendStream, create_context_streams
 from mcp.shared._stream_protocols import ReadStream, WriteStream
-from mcp.shared.dispatcher import CallOptions
-from mcp.shared.exceptions import MCPError, NoBackChannelError
+from mcp.shared.exceptions import MCPError
 from mcp.shared.jsonrpc_dispatcher import handler_exception_to_error_data
 from mcp.shared.message import ServerMessageMetadata, SessionMessage
 from mcp.shared.transport_context import TransportContext
@@ -67,7 +68,6 @@ from mcp_types import (
     JSONRPCRequest,
     JSONRPCResponse,
     ListToolsResult,
-    RequestId,
     TextContent,
     jsonrpc_message_adapter,
 )
@@ -78,6 +78,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from ccc_mcp.config.settings import Settings
+from ccc_mcp.net.replay import replaying
 from ccc_mcp.policy.identity import Caller, identify
 from ccc_mcp.policy.rights import Access, allowed
 from ccc_mcp.tools.base import AppState, ToolSpec, run_tool
@@ -218,7 +219,7 @@ StatelessHandler: TypeAlias = Callable[[str | None, Scope, Receive, Send], Await
 def answer_requests_in_their_exchange(server: MCPServer[Any]) -> None:
     """Answer `tools/list` and `tools/call` POSTs of the handshake era in the request's own task, as the SDK
     answers a 2026-era request, instead of through a transport, memory streams and a task of their own per
-    request: the same checks, the same kernel (`serve_one`) and the same bytes, for a quarter less CPU per
+    request: the same checks, the same kernel (`serve_one`) and the same bytes, for a fifth less CPU per
     call. Every other request (another method, a notification, anything the SDK would refuse) goes the SDK's
     way. Only for a stateless server with JSON responses, the one kind `transports.streamable_http` builds."""
     manager = server.session_manager
@@ -247,7 +248,8 @@ def answer_requests_in_their_exchange(server: MCPServer[Any]) -> None:
             await _failed_post()(scope, receive, send)
             return
         if answer is None:
-            await sdk_way(protocol_version, scope, _replaying(body, receive), send)
+            read: Message = {"type": "http.request", "body": body, "more_body": False}
+            await sdk_way(protocol_version, scope, replaying([read], receive), send)
             return
         await Response(answer, status_code=200, headers={"Content-Type": _JSON})(scope, receive, send)
 
@@ -286,7 +288,7 @@ async def _answer(
 ) -> str:
     """The JSON-RPC answer to `message`, as the SDK's stateless path writes it: a born-ready connection at the
     request's protocol version, no back channel, and its dispatcher's mapping of a handler's exception."""
-    context = _OneExchange(
+    context = _SingleExchangeDispatchContext(  # the SDK's own, for its 2026-era exchange: no back channel
         transport=TransportContext(kind="streamable-http", can_send_request=False),
         request_id=message.id,
         message_metadata=ServerMessageMetadata(request_context=request, can_send_request=False),
@@ -306,43 +308,6 @@ async def _answer(
             error = ErrorData(code=0, message=str(exc))
         reply = JSONRPCError(jsonrpc="2.0", id=message.id, error=error)
     return reply.model_dump_json(by_alias=True, exclude_unset=True)
-
-
-@dataclass(slots=True)
-class _OneExchange:
-    """The dispatch context of a request answered in its own exchange (the SDK's `DispatchContext`): no back
-    channel, and nothing it notifies reaches the client, as in the SDK's JSON-response mode, whose response
-    carries only the answer."""
-
-    transport: TransportContext
-    request_id: RequestId
-    message_metadata: ServerMessageMetadata
-    cancel_requested: anyio.Event = field(default_factory=anyio.Event)
-
-    @property
-    def can_send_request(self) -> bool:
-        return False
-
-    async def send_raw_request(
-        self, method: str, params: Mapping[str, Any] | None, opts: CallOptions | None = None
-    ) -> dict[str, Any]:
-        raise NoBackChannelError(method)
-
-    async def notify(self, method: str, params: Mapping[str, Any] | None, opts: CallOptions | None = None) -> None:
-        return None
-
-    async def progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
-        return None
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that gives the body already read once more, then the client's own messages."""
-    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def replay() -> Message:
-        return pending.pop() if pending else await receive()
-
-    return replay
 
 
 class ToolNarrowing:

@@ -24,12 +24,12 @@ import asyncio
 import functools
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccc_mcp.net.json_body import json_object
+from ccc_mcp.net.replay import replaying
 
 __all__ = ["WATCH_AFTER", "CancelOnGiveUp"]
 
@@ -52,7 +52,7 @@ class CancelOnGiveUp:
         if complete is None:  # the client left before sending it all
             return
         if not complete:  # over the limit: the SDK's body limit answers 413
-            await self.app(scope, _replaying(messages, receive), send)
+            await self.app(scope, replaying(messages, receive), send)
             return
         body = b"".join(message.get("body", b"") for message in messages)
         if _CANCELLED in body:
@@ -182,13 +182,3 @@ async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bool 
             return messages, False
         if not message.get("more_body", False):
             return messages, True
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Callable[[], Awaitable[Message]]:
-    """A `receive` that gives back the messages already read, then the client's own."""
-    pending = messages[::-1]
-
-    async def replay() -> Message:
-        return pending.pop() if pending else await receive()
-
-    return replay
