@@ -70,15 +70,16 @@ async def call(client: Client, tool: str, arguments: dict[str, str], attempts: i
 def show(tool: str, arguments: dict[str, str], data: dict[str, Any]) -> None:
     given = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
     if data.get("ok"):
-        print(f"{tool}({given}) -> ok, request_id {data['request_id']}")
+        print(f"{tool}({given}) -> ok, request_id {data.get('request_id')}")
         for agent in data.get("agents") or []:  # list_agents
             print(f"  {agent['user_id']}: {agent.get('name')}, ext {agent.get('extension')}, {agent.get('state')}")
         user = data.get("user_context") or {}
         if user:
             print(f"  agent {user.get('user_id')} is {user.get('user_state')}")
         for channel in (data.get("call_context") or {}).get("channel_contexts", []):
-            who = channel.get("user_id") or "customer"
-            # `flags` is CCC's channel_flags string parsed: [] means no flag set, ["MUTED"], ["HOLD"], ...
+            # Each channel names its party: an agent (user_id) or an external number (a customer).
+            who = channel.get("user_id") if channel["party"] == "agent" else f"customer {channel.get('number')}"
+            # `flags`: [] means no flag set, ["MUTED"], ["HOLD"], ...; absent when the answer did not report them
             print(f"  channel of {who}: {channel.get('channel_state')}, flags {json.dumps(channel.get('flags'))}")
         return
     error = data.get("error") or {}

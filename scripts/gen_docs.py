@@ -149,6 +149,112 @@ def _fields(schema: dict[str, Any]) -> str:
     return "".join(rows)
 
 
+PICTURE = """\
+## The call picture
+
+`get_agent_status` and the call-control tools answer with two contexts, CCC's own, in a form a model reads
+once (`server/ccc_mcp/tools/picture.py`):
+
+- **`call_context`**: the call (`job_id`, `call_type`) and `channel_contexts`, one channel per party. Every
+  channel names its `party`: `agent` (with `user_id`, and `name` where the server already knows it; the agent
+  the answer is about has `subject: true`) or `external` (a customer or any other outside number, with its
+  `number`). A channel states its `call_type` only where it differs from the call's, and never repeats the
+  call's id.
+- **`user_context`**: the agent (`user_id`, `user_state`, `job_id`, `extension`, `break_code`).
+- **Mute and hold read one way**: the parsed `flags` list (`MUTED`, `HOLD`, `MONITORED`, ...). `[]` means
+  no flag is set; an absent `flags` means the answer did not report flags (CCC documents none for HoldCall
+  and RetrieveCall; a status read always shows them). CCC's own string (`"[MUTED]"`, `"HOLD,MUTED"`, `""`...)
+  is parsed leniently and not repeated; flags the server does not know pass through by name.
+- **Nothing is null**: a value that is unknown or does not apply is left out, and each field's description
+  says what its absence means. Only `ok` is always there (and `agents` in `list_agents`).
+- **One spelling per value**: states, call types, sub-states and flags are upper case in every tool
+  (`list_agents` maps CCC's agent-list words: `Talking` → `TALKING`, `ACW` → `WORKING`, `Inbound` →
+  `INBOUND`). Values CCC adds later pass through, upper-cased.
+
+**The outside party's `number`** is read from its leg: the calling number (`Originator`) of a leg dialled in
+from outside (call type `INBOUND`), the called number (`Destination`) of any other leg, which the centre
+dialled out; when that end is empty, the other one. CCC documents both fields but not this reading
+[inferred].
+
+**Left out of the picture**, because no call-control decision needs them and a model pays for every byte
+(`tests/tools/test_answer_shape.py` keeps answers within budget): CCC's `Index`, `ChannelFlags` string,
+per-channel `JobId` copies, `Originator`/`Destination` (the outside party's is `number`), `UserExtension`,
+`SkillGroupId` of a leg, `ReleaseInitiator`, `ReleaseReason`, `CallVariables`, `ChannelVariables`, and the
+agent's `InstanceId` (the one the call named), `DeviceId`, `Mobile`, `WorkMode`, `Heartbeat`, `Reserved`,
+`OutboundScenario`, `SignedSkillGroupIdList` and `ParallelJobList`. Fields CCC adds later are read past.
+
+## Status reads are reads
+
+`get_agent_status` sends PollUserStatus and is published as a read: `readOnlyHint: true`, and
+`--read-only` / `X-MCP-Readonly` publish it beside `list_agents`. CCC documents no effect of
+PollUserStatus on calls, channels or agent state; its page says agent workbenches poll it to stay in sync.
+Alibaba's API metadata classes it read-and-write without saying why, and whether a poll from a server counts
+as the agent's presence is not documented anywhere [unknown]. The decision is ours: to a model and to a
+client's approval prompt, looking at a call is a look, not an act. A read-only deployment needs the RAM
+actions `ccc:ListRealtimeAgentStates`, `ccc:ListUsers` and `ccc:PollUserStatus`
+([troubleshooting](troubleshooting.md#permissions)).
+"""
+
+# Measured on 0.1.0 (before the call picture) by the same method as `sizes()`.
+SIZES_BEFORE = {"tools/list": 74_975, "get_agent_status": 1_415, "unmute_call": 1_409}
+BUDGETS = {"tools/list": 30_000, "get_agent_status": 800, "unmute_call": 800}
+
+
+def sizes() -> dict[str, int]:
+    """What a model pays for: the tools/list result and two answers, in bytes, as the server writes them
+    (compact JSON), against the embedded simulator's default scenario."""
+    import asyncio
+
+    from mcp import Client
+
+    from ccc_mcp.api.credentials import StaticCredentials
+    from ccc_mcp.api.signing import SigningKey
+    from ccc_mcp.config.settings import load_settings
+    from ccc_mcp.mcpserver.assembly import build_server
+    from ccc_mcp.simulator import running_simulator
+
+    async def measure() -> dict[str, int]:
+        async with running_simulator(host="127.0.0.1", port=0) as sim:
+            key = SigningKey(sim.access_key_id, sim.access_key_secret)
+            settings = load_settings(endpoint=sim.endpoint, audit_log="off")
+            server = build_server(settings, credentials=StaticCredentials(key))
+            async with Client(server, mode="legacy") as client:
+                listed = await client.list_tools()
+                status = await client.call_tool(
+                    "get_agent_status", {"instance_id": "ccc-demo", "user_id": "wang@ccc-demo"}
+                )
+                agent = {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"}
+                unmuted = await client.call_tool("unmute_call", agent)
+        return {
+            "tools/list": len(listed.model_dump_json(by_alias=True, exclude_none=True)),
+            "get_agent_status": len(status.content[0].text.encode()),  # type: ignore[union-attr]
+            "unmute_call": len(unmuted.content[0].text.encode()),  # type: ignore[union-attr]
+        }
+
+    import logging
+
+    logging.disable(logging.INFO)  # the simulator's and the server's request lines are not the docs' business
+    try:
+        with clean_environment():
+            return asyncio.run(measure())
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def _sizes_table() -> str:
+    now = sizes()
+    rows = [
+        "## What a model pays for\n\n",
+        "Bytes of compact JSON as the server sends them, against `ccc-mcp serve --simulator`'s default scenario "
+        "(`get_agent_status` for `wang@ccc-demo`, a two-party call; `unmute_call` for `agent@ccc-demo`). "
+        "`tests/e2e/test_answer_shape.py` fails when a budget is exceeded.\n\n",
+        "| what | before (0.1.0) | now | budget |\n|---|---|---|---|\n",
+    ]
+    for name, budget in BUDGETS.items():
+        rows.append(f"| {code(name)} | {SIZES_BEFORE[name]:,} | {now[name]:,} | {budget:,} |\n")
+    return "".join(rows)
+
+
 def tools() -> str:
     out = [
         HEADER.format(source="the published tool definitions in tests/snapshots/"),
@@ -173,6 +279,7 @@ def tools() -> str:
         )
         summary = cell(tool["description"].split("\n")[0])
         out.append(f"| [`{tool['name']}`](#{tool['name']}) | {summary} | {flags} |\n")
+    out.append("\n" + PICTURE + "\n" + _sizes_table())
     for path in paths:
         tool = json.loads(path.read_text())
         out.append(f"\n## {tool['name']}\n\n**{tool.get('title', '')}.** {tool['description']}\n\n")
@@ -199,8 +306,8 @@ def tools() -> str:
         out.append("\n")
         output = tool["outputSchema"]
         out.append(
-            f"\n### Result: `{output.get('title', 'result')}`\n\n{output.get('description', '')} It comes as "
-            "`structuredContent` and as the same JSON in a text block; errors also set `isError: true`.\n\n"
+            "\n### Result\n\nIt comes as `structuredContent` and as the same JSON in a text block; errors also "
+            "set `isError: true`. A field that is not required is absent where it does not apply (never null).\n\n"
         )
         out.append(_fields(output))
         for name, definition in output.get("$defs", {}).items():
@@ -289,6 +396,7 @@ def troubleshooting() -> str:
         "\n\nThe start-up log line above shows the endpoint in use. `NotExists.InstanceId` for an instance you know "
         "exists usually means the wrong region; `Network.Error` a wrong endpoint or no route to it; "
         "`Network.Timeout` an endpoint that does not answer within `CCC_READ_TIMEOUT` / `CCC_DEADLINE`.\n\n",
+        _permissions(),
         "## Error codes\n\n",
         "Every code the server knows, with the hint a model gets (`{0}`, `{1}` are filled with the values CCC "
         "returned in `Params`, e.g. the agent's state). `retryable` results are retried by the server itself "
@@ -311,6 +419,31 @@ def troubleshooting() -> str:
         "argument produces which, and how to inject throttling, 5xx, timeouts and malformed answers.\n"
     )
     return "".join(out)
+
+
+def _permissions() -> str:
+    """Which RAM actions each tool needs, from the tools' own declarations (`ToolSpec.actions`)."""
+    from ccc_mcp.tools.registry import TOOLS
+
+    rows = [
+        "## Permissions\n\n",
+        "The RAM policy of the server's credentials must allow, on the instance, the CCC actions of every tool "
+        "it publishes (`Forbidden.RAM` / `NoPermission` name the one missing). The call-control tools read the "
+        "agent's status (PollUserStatus) when they look up an omitted call or channel, and to confirm an "
+        "outcome.\n\n| tool | read-only | RAM actions |\n|---|---|---|\n",
+    ]
+    for spec in TOOLS:
+        actions = ", ".join(code(f"ccc:{action}") for action in spec.actions)
+        rows.append(f"| {code(spec.name)} | {'yes' if spec.read_only else 'no'} | {actions} |\n")
+    reads = sorted({action for spec in TOOLS if spec.read_only for action in spec.actions})
+    rows.append(
+        "\nA read-only deployment (`--read-only`, which publishes the tools marked read-only) needs "
+        + ", ".join(code(f"ccc:{action}") for action in reads)
+        + " and nothing else. PollUserStatus is among them: the server treats a status read as a look (CCC "
+        "documents no effect of it on calls or agents, though Alibaba's metadata classes it read-and-write; "
+        "see [tools.md](tools.md#status-reads-are-reads)).\n\n"
+    )
+    return "".join(rows)
 
 
 GENERATORS = {"configuration.md": configuration, "tools.md": tools, "troubleshooting.md": troubleshooting}

@@ -135,9 +135,9 @@ class Tools:
 
 
 def channel_flags(status: dict[str, Any], user_id: str | None) -> list[str] | None:
-    """The flags of the agent's own channel (user_id), or of the customer's (None: the channel with no agent)."""
+    """The flags of the agent's own channel (user_id), or of the customer's (None: the external party)."""
     for channel in (status.get("call_context") or {}).get("channel_contexts") or []:
-        if (channel.get("user_id") or None) == user_id:
+        if (channel.get("user_id") if channel.get("party") == "agent" else None) == user_id:
             flags: list[str] | None = channel.get("flags")
             return flags
     return None
@@ -166,7 +166,7 @@ async def look(tools: Tools, user_id: str) -> dict[str, Any]:
             print(f"  get_agent_status {user_id}: {user.get('user_state')}, not on a call")
         else:
             channels = ", ".join(
-                f"{channel.get('user_id') or 'customer'} {channel.get('channel_state')} "
+                f"{channel.get('user_id') or 'customer ' + str(channel.get('number'))} {channel.get('channel_state')} "
                 f"{json.dumps(channel.get('flags'))}"
                 for channel in call_context.get("channel_contexts") or []
             )
@@ -178,9 +178,8 @@ async def act(tools: Tools, tool: str, user_id: str) -> bool:
     """A call-control tool with user_id alone: the server resolves the call and channel and says which."""
     data = await tools.call(tool, {"user_id": user_id})
     if data.get("ok"):
-        resolved = data.get("resolved") or {}  # null when the action needed no call or channel id
-        picked = ", ".join(f"{key} {resolved[key]}" for key in ("job_id", "channel_id") if resolved.get(key))
-        print(f"  {tool} {user_id}: status success, ok True" + (f", resolved {picked}" if picked else ""))
+        resolved = data.get("resolved")  # absent when the action needed no call or channel id looked up
+        print(f"  {tool} {user_id}: status success, ok True" + (f"; {resolved}" if resolved else ""))
     return bool(data.get("ok"))
 
 
@@ -192,7 +191,7 @@ def verify(what: str, done: bool) -> bool:
 async def hold_then_retrieve(tools: Tools, name: str) -> bool:
     print(f"{name}'s customer is waiting: put them on hold, then take them off hold")
     user_id = await find(tools, name)
-    if user_id is None or not (await look(tools, user_id)).get("on_call"):
+    if user_id is None or "call_context" not in await look(tools, user_id):
         return False
     if not await act(tools, "hold_call", user_id):
         return False

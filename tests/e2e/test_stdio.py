@@ -48,7 +48,7 @@ async def test_unmute_over_stdio_in_both_protocol_eras(simulator: Simulator, pro
         assert not result.is_error, out
         assert out["ok"] is True
         assert out["user_context"]["user_state"] == "TALKING"
-        agent_channels = [c for c in out["call_context"]["channel_contexts"] if c["user_id"] == "agent@ccc-demo"]
+        agent_channels = [c for c in out["call_context"]["channel_contexts"] if c.get("user_id") == "agent@ccc-demo"]
         assert agent_channels
         assert agent_channels[0]["flags"] == []
 

@@ -69,8 +69,8 @@ def assert_default_flow(calls: list[ToolCall]) -> None:
     assert status["user_context"]["job_id"] == "job-demo-3"
     assert channel_flags(status, None) == []
     for action in (hold, retrieve):  # user_id alone: the server found the call and the customer's channel
-        assert action["resolved"]["job_id"] == "job-demo-3"
-        assert action["resolved"]["channel_id"] == WANG_CUSTOMER_CHANNEL
+        assert "job-demo-3" in action["resolved"]
+        assert f"channel_id omitted: {WANG_CUSTOMER_CHANNEL}" in action["resolved"]
     assert channel_flags(held, None) == ["HOLD"]
     assert channel_flags(back, None) == []
     assert channel_flags(back, WANG) == []

@@ -26,23 +26,31 @@ INSTALL = "pip install -e '.[examples]' (the test extra brings it too)"
 
 pytestmark = pytest.mark.e2e
 
-RESOLVED = f"resolved job_id job-demo-3, channel_id {WANG_CUSTOMER_CHANNEL}"
+def resolved(rule: str) -> str:
+    """The `resolved` sentence of a hold or retrieve with user_id alone."""
+    return (f"job_id omitted: the agent's current call job-demo-3; channel_id omitted: {WANG_CUSTOMER_CHANNEL}, "
+            f"{rule}, the only one on the call (PollUserStatus).")
+
+
+HOLD_RESOLVED = resolved("the other party's live channel")
+RETRIEVE_RESOLVED = resolved("the channel on hold")
+
 WITHOUT_MODEL = [
     f"MCPServerStdio 'ccc' tools: {', '.join(TOOLS)}",
     "Wang's customer is waiting: put them on hold, then take them off hold",
     "  list_agents query='Wang': wang@ccc-demo (Wang Fang, ext 8006, TALKING)",
-    "  get_agent_status wang@ccc-demo: TALKING on job-demo-3: customer ANSWERED [], wang@ccc-demo ANSWERED []",
-    f"  hold_call wang@ccc-demo: ok, {RESOLVED}",
-    '  get_agent_status wang@ccc-demo: TALKING on job-demo-3: customer ANSWERED ["HOLD"], wang@ccc-demo ANSWERED []',
+    "  get_agent_status wang@ccc-demo: TALKING on job-demo-3: customer 13900000006 ANSWERED [], wang@ccc-demo ANSWERED []",
+    f"  hold_call wang@ccc-demo: ok; {HOLD_RESOLVED}",
+    '  get_agent_status wang@ccc-demo: TALKING on job-demo-3: customer 13900000006 ANSWERED ["HOLD"], wang@ccc-demo ANSWERED []',
     "  verified: the customer is on hold",
-    f"  retrieve_call wang@ccc-demo: ok, {RESOLVED}",
-    "  get_agent_status wang@ccc-demo: TALKING on job-demo-3: customer ANSWERED [], wang@ccc-demo ANSWERED []",
+    f"  retrieve_call wang@ccc-demo: ok; {RETRIEVE_RESOLVED}",
+    "  get_agent_status wang@ccc-demo: TALKING on job-demo-3: customer 13900000006 ANSWERED [], wang@ccc-demo ANSWERED []",
     "  verified: the customer is off hold",
     "The agent on extension 8001 was muted by mistake: unmute them",
     "  list_agents query='8001': agent@ccc-demo (Zhang Wei, ext 8001, TALKING)",
-    '  get_agent_status agent@ccc-demo: TALKING on job-demo-1: customer ANSWERED [], agent@ccc-demo ANSWERED ["MUTED"]',
+    '  get_agent_status agent@ccc-demo: TALKING on job-demo-1: customer 13900000001 ANSWERED [], agent@ccc-demo ANSWERED ["MUTED"]',
     "  unmute_call agent@ccc-demo: ok",
-    "  get_agent_status agent@ccc-demo: TALKING on job-demo-1: customer ANSWERED [], agent@ccc-demo ANSWERED []",
+    "  get_agent_status agent@ccc-demo: TALKING on job-demo-1: customer 13900000001 ANSWERED [], agent@ccc-demo ANSWERED []",
     "  verified: the agent's line is unmuted",
     "An agent who is not on a call: unmute_call answers with a structured error",
     "  unmute_call idle@ccc-demo: isError=True code InvalidOperation.UserState, retryable False",

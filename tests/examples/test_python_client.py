@@ -33,7 +33,7 @@ def test_python_client_lists_finds_unmutes_and_handles_the_error() -> None:
     ), "the user_id list_agents found"
     assert "  agent agent@ccc-demo is TALKING" in lines
     assert "  channel of agent@ccc-demo: ANSWERED, flags []" in lines, "the agent's line is unmuted"
-    assert "  channel of customer: ANSWERED, flags []" in lines
+    assert "  channel of customer 13900000001: ANSWERED, flags []" in lines
     assert (
         "unmute_call(instance_id='ccc-demo', user_id='idle@ccc-demo') -> error InvalidOperation.UserState "
         "(HTTP 400, retryable: False)"

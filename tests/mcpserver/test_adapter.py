@@ -38,7 +38,7 @@ from ccc_mcp.mcpserver.adapter import (
 )
 from ccc_mcp.mcpserver.assembly import build_server
 from ccc_mcp.net.asgi import bind_socket, hosted
-from ccc_mcp.tools.schema import published_input_schema
+from ccc_mcp.tools.schema import model_schema, published_input_schema
 from ccc_mcp.tools.unmute_call import UNMUTE_CALL
 from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
 
@@ -54,7 +54,7 @@ async def test_a_hand_built_tool_publishes_our_schemas_and_gets_raw_arguments() 
         [listed] = (await client.list_tools()).tools
         result = await client.call_tool("unmute_call", {"instance_id": 7, "user_id": "agent@ccc-test"})
     assert listed.input_schema == published_input_schema(UNMUTE_CALL.arguments_for(settings), settings)
-    assert listed.output_schema == UNMUTE_CALL.result.model_json_schema(mode="serialization")
+    assert listed.output_schema == model_schema(UNMUTE_CALL.result, "serialization")
     assert result.structured_content is not None
     error = result.structured_content["error"]
     assert (error["code"], error["params"]) == ("Parameter.Invalid", ["instance_id"])

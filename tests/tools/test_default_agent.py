@@ -5,8 +5,6 @@ UnmuteCall page describes, and CCC (here the simulator) decides."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -16,21 +14,10 @@ from hypothesis import strategies as st
 from mcp import Client
 
 from ccc_mcp.api.credentials import StaticCredentials
-from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.mcpserver.assembly import build_server
-from ccc_mcp.simulator import Simulator, running_simulator
 from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
-
-
-@asynccontextmanager
-async def against_the_simulator(**settings: Any) -> AsyncIterator[tuple[Client, Simulator]]:
-    """An in-memory MCP client of a server whose upstream is a real simulator (default scenario)."""
-    async with running_simulator(port=0) as sim:
-        configured = load_settings(endpoint=sim.endpoint, instance_id="ccc-demo", audit_log="off", **settings)
-        key = StaticCredentials(SigningKey(sim.access_key_id, sim.access_key_secret))
-        async with Client(build_server(configured, credentials=key)) as client:
-            yield client, sim
+from tests.simulated import against_the_simulator
 
 
 def _wire(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -63,7 +50,7 @@ async def test_ram_resolves_and_mutes_with_no_user_id_on_either_request(caplog: 
         result = await client.call_tool("mute_call", {})
     out = result.structured_content or {}
     assert out["ok"] is True, out
-    assert out["resolved"]["job_id"] == "job-demo-1"
+    assert "job-demo-1" in out["resolved"]
     lines = _wire(caplog)
     assert [line.split()[0] for line in lines] == ["PollUserStatus", "MuteCall"]
     assert not [line for line in lines if "UserId" in line]
@@ -76,7 +63,7 @@ async def test_a_named_default_agent_is_used_and_described(caplog: pytest.LogCap
         held = await client.call_tool("hold_call", {})
         other = await client.call_tool("get_agent_status", {"user_id": "idle@ccc-demo"})
     assert (held.structured_content or {})["ok"] is True
-    assert (held.structured_content or {})["resolved"]["channel_id"].startswith("ch:customer:")
+    assert "channel_id omitted: ch:customer:" in (held.structured_content or {})["resolved"]
     assert (other.structured_content or {})["user_context"]["user_id"] == "idle@ccc-demo", "an explicit id wins"
     description = tools["hold_call"].input_schema["properties"]["user_id"]["description"]
     assert description.endswith("Optional: defaults to you, wang@ccc-demo.")

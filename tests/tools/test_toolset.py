@@ -14,7 +14,8 @@ from mcp_types import CallToolResult
 
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.mcpserver.assembly import build_server
-from ccc_mcp.tools.registry import ToolSelectionError, narrow
+from ccc_mcp.tools.registry import TOOLS, ToolSelectionError, narrow
+from tests.answers import assert_clean
 from tests.fakes import FakeCcc, ccc_error
 
 AGENT = "wang@ccc-test"
@@ -52,6 +53,14 @@ def acted(request_id: str = "REQ-ACT") -> httpx.Response:
                      "UserContext": {"UserId": AGENT, "UserState": "TALKING"}}, request_id)
 
 
+_UPSTREAM: list[FakeCcc] = []  # the test's fake CCC, for `call` to check what each tool sent
+
+
+@pytest.fixture(autouse=True)
+def _upstream(fake_ccc: FakeCcc) -> None:
+    _UPSTREAM[:] = [fake_ccc]
+
+
 async def call(make_client: Callable[..., Any], tool: str, arguments: dict[str, Any], **settings: Any) -> Any:
     """Call `tool`; check the answer conforms to its outputSchema and carries the same JSON as text."""
     async with make_client("auto", **settings) as client:
@@ -61,6 +70,9 @@ async def call(make_client: Callable[..., Any], tool: str, arguments: dict[str, 
     jsonschema.validate(result.structured_content, published.output_schema)
     assert json.loads(result.content[0].text) == result.structured_content  # type: ignore[union-attr]
     assert result.is_error == (not result.structured_content["ok"])
+    assert_clean(result.structured_content)
+    [spec] = [spec for spec in TOOLS if spec.name == tool]
+    assert {seen.action for seen in _UPSTREAM[0].seen} <= set(spec.actions), "every action sent is declared"
     return result.structured_content
 
 
@@ -78,11 +90,11 @@ async def test_hold_without_ids_holds_the_one_other_party(make_client: Callable[
     assert fake_ccc.seen[1].query == {"InstanceId": "ccc-test", "UserId": AGENT, "DeviceId": "ccc-mcp-server",
                                       "JobId": JOB, "ChannelId": CUSTOMER, "Music": "jazz"}
     assert out["request_id"] == "REQ-ACT"
-    assert out["resolved"]["job_id"] == JOB
-    assert out["resolved"]["channel_id"] == CUSTOMER
-    assert out["resolved"]["request_id"] == "REQ-POLL"
-    assert "other party" in out["resolved"]["how"]
-    assert out["call_context"]["channel_contexts"][0]["flags"] is None  # HoldCall reports no flags: not "none"
+    assert out["resolved"] == (
+        f"job_id omitted: the agent's current call {JOB}; channel_id omitted: {CUSTOMER}, the other party's live "
+        "channel, the only one on the call (PollUserStatus)."
+    )
+    assert "flags" not in out["call_context"]["channel_contexts"][0]  # HoldCall reports no flags: not "none"
     assert all(seen.signature_valid for seen in fake_ccc.seen)
 
 
@@ -91,7 +103,7 @@ async def test_given_ids_are_sent_without_a_lookup(make_client: Callable[..., An
     out = await call(make_client, "hold_call", {**ARGS, "job_id": JOB, "channel_id": CUSTOMER})
     assert [seen.action for seen in fake_ccc.seen] == ["HoldCall"]
     assert "Music" not in fake_ccc.seen[0].query
-    assert out["resolved"] is None
+    assert "resolved" not in out
 
 
 @pytest.mark.parametrize("tool", ["hold_call", "retrieve_call", "mute_call"])
@@ -146,8 +158,7 @@ async def test_mute_resolves_only_the_call(make_client: Callable[..., Any], fake
     assert fake_ccc.seen[1].action == "MuteCall"
     assert fake_ccc.seen[1].query["JobId"] == JOB
     assert "ChannelId" not in fake_ccc.seen[1].query, "CCC mutes the agent's own channel"
-    assert out["resolved"] == {"job_id": JOB, "channel_id": None, "request_id": "REQ-POLL",
-                               "how": "job_id was omitted: the agent's current call, found with PollUserStatus."}
+    assert out["resolved"] == f"job_id omitted: the agent's current call {JOB} (PollUserStatus)."
 
 
 async def test_a_job_that_is_not_the_current_call_is_refused(
@@ -176,26 +187,39 @@ async def test_status_shows_the_live_call_with_parsed_flags(make_client: Callabl
     fake_ccc.answer(status(channel(CUSTOMER, flags="[HOLD]"), channel(MINE, AGENT, flags="HOLD,MUTED")))
     out = await call(make_client, "get_agent_status", ARGS)
     assert out["ok"] is True
-    assert out["on_call"] is True
     assert fake_ccc.seen[0].action == "PollUserStatus"
     assert fake_ccc.seen[0].query == {"InstanceId": "ccc-test", "UserId": AGENT, "DeviceId": "ccc-mcp-server"}
-    assert [ch["flags"] for ch in out["call_context"]["channel_contexts"]] == [["HOLD"], ["HOLD", "MUTED"]]
-    assert out["user_context"]["job_id"] == JOB
+    assert out["call_context"] == {
+        "job_id": JOB,
+        "call_type": "INBOUND",
+        "channel_contexts": [
+            {"channel_id": CUSTOMER, "party": "external", "number": "139", "channel_state": "ANSWERED",
+             "flags": ["HOLD"]},
+            {"channel_id": MINE, "party": "agent", "user_id": AGENT, "subject": True, "channel_state": "ANSWERED",
+             "flags": ["HOLD", "MUTED"]},
+        ],
+    }
+    assert out["user_context"] == {"user_id": AGENT, "user_state": "TALKING", "job_id": JOB}
 
 
 @pytest.mark.parametrize(
-    "answer",
-    [status(job=None, state="READY"), envelope({"UserContext": {"UserId": AGENT, "UserState": "READY"},
-                                                "CallContext": {"JobId": "", "ChannelContexts": []}})],
-    ids=["call-context-absent", "call-context-empty"],
+    ("answer", "state"),
+    [
+        (status(job=None, state="READY"), "READY"),
+        (envelope({"UserContext": {"UserId": AGENT, "UserState": "READY"},
+                   "CallContext": {"JobId": "", "ChannelContexts": []}}), "READY"),
+        (envelope({"UserContext": {"UserId": AGENT, "UserState": "WORKING", "JobId": ""},
+                   "CallContext": {"JobId": "", "CallType": "", "ChannelContexts": None}}), "WORKING"),
+    ],
+    ids=["call-context-absent", "call-context-empty", "after-call-work"],
 )
 async def test_status_without_a_call_says_so_plainly(
-    make_client: Callable[..., Any], fake_ccc: FakeCcc, answer: httpx.Response
+    make_client: Callable[..., Any], fake_ccc: FakeCcc, answer: httpx.Response, state: str
 ) -> None:
+    """No call: no call_context at all (an agent in after-call work has finished theirs)."""
     fake_ccc.answer(answer)
     out = await call(make_client, "get_agent_status", ARGS)
-    assert (out["ok"], out["on_call"], out["call_context"]) == (True, False, None)
-    assert out["user_context"]["user_state"] == "READY"
+    assert out == {"ok": True, "request_id": out["request_id"], "user_context": {"user_id": AGENT, "user_state": state}}
 
 
 # --- list_agents ----------------------------------------------------------------------------------------------
@@ -228,18 +252,17 @@ async def test_list_agents_maps_words_both_ways_and_signs_its_form_body(
     assert seen.signature_valid, "the body's SHA-256 is what was signed"
     first = out["agents"][0]
     assert first == {"user_id": AGENT, "name": "Wang Fang", "extension": "8006", "state": "TALKING",
-                     "raw_state": "Talking", "sub_state": "", "seconds_in_state": 42, "call_type": "Inbound",
-                     "break_code": None, "work_mode": "ON_SITE", "skill_group_ids": ["sg@ccc-test"],
-                     "skill_group_names": ["Sales"]}
-    assert [agent["state"] for agent in out["agents"]] == ["TALKING", "WORKING", "Levitating"]
-    assert (out["total"], out["page"], out["page_size"], out["next_page"]) == (3, 1, 20, None)
+                     "seconds_in_state": 42, "call_type": "INBOUND", "work_mode": "ON_SITE",
+                     "skill_group_ids": ["sg@ccc-test"], "skill_group_names": ["Sales"]}
+    assert [agent["state"] for agent in out["agents"]] == ["TALKING", "WORKING", "LEVITATING"]
+    assert (out["total"], out["page"], out["page_size"], "next_page" in out) == (3, 1, 20, False)
 
 
 async def test_list_agents_pages(make_client: Callable[..., Any], fake_ccc: FakeCcc) -> None:
     fake_ccc.answer(agents_page([WANG] * 5, total=12, page=2, size=5), agents_page([WANG] * 2, total=12, page=3, size=5))
     middle = await call(make_client, "list_agents", {"instance_id": "ccc-test", "page": 2, "page_size": 5})
     last = await call(make_client, "list_agents", {"instance_id": "ccc-test", "page": 3, "page_size": 5})
-    assert (middle["next_page"], last["next_page"]) == (3, None)
+    assert (middle["next_page"], "next_page" in last) == (3, False)
     assert fake_ccc.seen[0].query["PageNumber"] == "2"
     assert fake_ccc.seen[0].query["PageSize"] == "5"
     assert fake_ccc.seen[0].form == {}, "no filter: no body"
@@ -276,8 +299,8 @@ async def _names(make_client: Callable[..., Any], **settings: Any) -> list[str]:
         return [tool.name for tool in (await client.list_tools()).tools]
 
 
-async def test_read_only_publishes_only_list_agents(make_client: Callable[..., Any]) -> None:
-    assert await _names(make_client, read_only=True) == ["list_agents"]
+async def test_read_only_publishes_the_read_tools(make_client: Callable[..., Any]) -> None:
+    assert await _names(make_client, read_only=True) == ["list_agents", "get_agent_status"]
 
 
 async def test_tools_setting_publishes_exactly_those(make_client: Callable[..., Any]) -> None:
@@ -321,7 +344,7 @@ async def test_a_refused_retry_of_an_applied_retrieve_is_confirmed_as_done(
     assert [seen.action for seen in fake_ccc.seen] == ["RetrieveCall", "RetrieveCall", "PollUserStatus"]
     assert out["ok"] is True
     assert out["request_id"] == "REQ-POLL"
-    assert "answer was lost" in out["resolved"]["how"]
+    assert f"The answer to the first attempt on {CUSTOMER} was lost" in out["resolved"]
     assert out["call_context"]["channel_contexts"][0]["flags"] == []
 
 
@@ -333,11 +356,33 @@ async def test_a_refused_retry_stands_when_the_state_says_it_was_not_applied(
     assert out["error"]["code"] == "InvalidOperation.ChannelState"
 
 
-async def test_a_first_refusal_is_not_second_guessed(make_client: Callable[..., Any], fake_ccc: FakeCcc) -> None:
-    fake_ccc.answer(REFUSED)
+async def test_a_refused_repeat_stands_and_says_nothing_needs_doing(
+    make_client: Callable[..., Any], fake_ccc: FakeCcc
+) -> None:
+    """Retrieving a party who is not on hold: CCC refuses, and a status read tells the model why it need not
+    try again (the action was never applied, so this is no success)."""
+    fake_ccc.answer(REFUSED, status(channel(CUSTOMER, flags="[]"), channel(MINE, AGENT)))
+    out = await call(make_client, "retrieve_call", GIVEN)
+    assert out["ok"] is False
+    assert out["error"]["code"] == "InvalidOperation.ChannelState"
+    assert out["error"]["hint"] == f"Channel {CUSTOMER} is already off hold: nothing needs doing."
+    assert out["error"]["retryable"] is False
+    assert [seen.action for seen in fake_ccc.seen] == ["RetrieveCall", "PollUserStatus"]
+
+
+async def test_a_refused_hold_of_a_held_party_says_nothing_needs_doing(
+    make_client: Callable[..., Any], fake_ccc: FakeCcc
+) -> None:
+    fake_ccc.answer(REFUSED, status(channel(CUSTOMER, flags="[HOLD]"), channel(MINE, AGENT)))
+    out = await call(make_client, "hold_call", GIVEN)
+    assert out["error"]["hint"] == f"Channel {CUSTOMER} is already on hold: nothing needs doing."
+
+
+async def test_a_refusal_for_another_reason_keeps_its_hint(make_client: Callable[..., Any], fake_ccc: FakeCcc) -> None:
+    fake_ccc.answer(REFUSED, status(channel(CUSTOMER, flags="[HOLD]"), channel(MINE, AGENT)))
     out = await call(make_client, "retrieve_call", GIVEN)
     assert out["error"]["code"] == "InvalidOperation.ChannelState"
-    assert [seen.action for seen in fake_ccc.seen] == ["RetrieveCall"], "no confirmation without a retry"
+    assert "nothing needs doing" not in out["error"]["hint"]
 
 
 @pytest.mark.parametrize(
@@ -362,8 +407,10 @@ async def test_a_refusal_after_a_throttled_attempt_is_not_second_guessed(
 
     fake_ccc.answer(gateway_error(429, "Throttling.User"), REFUSED, status(channel(CUSTOMER, flags="[]")))
     out = await call(make_client, "retrieve_call", GIVEN)
+    assert out["ok"] is False
     assert out["error"]["code"] == "InvalidOperation.ChannelState"
-    assert [seen.action for seen in fake_ccc.seen] == ["RetrieveCall", "RetrieveCall"]
+    assert "nothing needs doing" in out["error"]["hint"]
+    assert [seen.action for seen in fake_ccc.seen] == ["RetrieveCall", "RetrieveCall", "PollUserStatus"]
 
 
 async def test_null_lists_from_ccc_read_as_empty(make_client: Callable[..., Any], fake_ccc: FakeCcc) -> None:

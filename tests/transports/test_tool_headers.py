@@ -26,7 +26,7 @@ async def test_headers_narrow_the_listing(http_server: Callable[..., Any], mode:
         assert await _names(running, {"X-MCP-Tools": "get_agent_status, unmute_call"}, mode) == [
             "get_agent_status", "unmute_call"
         ]
-        assert await _names(running, {"X-MCP-Readonly": "true"}, mode) == ["list_agents"]
+        assert await _names(running, {"X-MCP-Readonly": "true"}, mode) == ["list_agents", "get_agent_status"]
         assert await _names(running, {"X-MCP-Tools": "unmute_call", "X-MCP-Readonly": "1"}, mode) == []
 
 

@@ -52,8 +52,9 @@ API_PAGE: dict[str, ErrorSpec] = {
         "agent's current call."
     ),
     "InternalService.CTI": ErrorSpec(
-        500, True, "CCC's telephony back end failed. The action is safe to repeat; retry once after a few "
-        "seconds and report the request id if it persists."
+        500, True, "CCC's telephony back end failed. The action is safe to repeat: try once more in a few "
+        "seconds. If it fails again, the agent can do it from their own workbench or phone; report the "
+        "request id."
     ),
 }
 

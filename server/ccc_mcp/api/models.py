@@ -1,8 +1,9 @@
 """Pydantic models of what crosses the API boundary: contexts, list rows, envelopes and errors.
 
-Contexts are snake_case in Python and in the tool's output, with aliases to the API's PascalCase so
-the same models parse the wire. Enumerations are plain strings on purpose: CCC adds states and call
-types over time, and an unseen `UserState` must never break parsing. Unknown fields are kept.
+Contexts are snake_case in Python, with aliases to the API's PascalCase so the models parse the wire; they
+are faithful to it (what a model reads is built from them by `tools/picture.py`). Enumerations are plain
+strings on purpose: CCC adds states and call types over time, and an unseen `UserState` must never break
+parsing. Unknown fields are kept.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
+from pydantic import AliasChoices, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 from pydantic.alias_generators import to_pascal
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "RealtimeAgentState",
     "RealtimeAgentStatesPage",
     "UserContext",
+    "UserRecord",
+    "UsersPage",
     "parse_channel_flags",
 ]
 
@@ -97,14 +100,9 @@ class ChannelContext(_WireModel):
         None, description="Data carried with this leg, as CCC sent it (may be absent)."
     )
 
-    @computed_field(  # type: ignore[prop-decorator]
-        description="The channel's flags as a list: MUTED (the agent on it cannot be heard), HOLD (the party "
-        "on it is on hold, hearing music), MONITORING, MONITORED, COACHING, COACHED; other values may appear. "
-        "An empty list means no flag is set (not muted, not held). Null means this answer did not report flags "
-        "(CCC documents none for HoldCall and RetrieveCall); the agent's live status shows them."
-    )
     @property
     def flags(self) -> list[str] | None:
+        """The flags as a list (MUTED, HOLD, ...): [] when none is set, None when CCC did not report flags."""
         return parse_channel_flags(self.channel_flags)
 
 
@@ -206,6 +204,21 @@ class RealtimeAgentStatesPage(_WireModel):
     )
 
 
+class UserRecord(_WireModel):
+    """One row of ListUsers (the agent directory): the fields a search needs."""
+
+    user_id: str | None = None
+    login_name: str | None = None
+    display_name: str | None = None
+
+
+class UsersPage(_WireModel):
+    """`Data` of ListUsers: one page of the directory and the total."""
+
+    total_count: int | None = None
+    rows: Annotated[list[UserRecord], NullIsEmpty] = Field(default_factory=list, validation_alias="List")
+
+
 class ApiEnvelope(BaseModel):
     """The JSON body of any CCC answer, success or error, or of a gateway error.
 
@@ -234,9 +247,21 @@ class ErrorInfo(BaseModel):
 
     model_config = ConfigDict(json_schema_serialization_defaults_required=True, defer_build=True)
 
-    code: str = Field(description="The API's code verbatim, or a local code of the same style.")
-    http_status: int | None = Field(description="HTTP status of the failed answer; null if none was received.")
-    message: str = Field(description="What went wrong, with the values that explain it.")
-    params: list[str] = Field(default_factory=list, description="The values that filled the message.")
-    retryable: bool = Field(description="True only where repeating the same call can succeed.")
+    code: str = Field(description="CCC's code, or a local one in its style.")
+    http_status: int | None = Field(description="HTTP status; absent: no answer received.")
+    message: str = Field(description="What went wrong.")
+    params: list[str] = Field(default_factory=list, description="The values in the message.")
+    retryable: bool = Field(description="true: the same call may succeed if repeated.")
     hint: str = Field(description="What to do next.")
+
+    _final: bool = PrivateAttr(default=False)
+
+    def settle(self, hint: str) -> None:
+        """Give the error a hint that says all there is to do ("nothing needs doing"): no next step is added
+        to it later, and repeating the same call cannot help."""
+        self.hint, self.retryable, self._final = hint, False, True
+
+    @property
+    def final(self) -> bool:
+        """True when the hint is complete as it is (`settle`)."""
+        return self._final

@@ -117,7 +117,9 @@ def _show_result(out: dict[str, Any], is_error: bool) -> None:
 
 
 def _show_channel(channel: dict[str, Any]) -> None:
-    who = channel.get("user_id") or f"customer {channel.get('originator')}"
+    who = str(channel.get("user_id")) if channel.get("party") == "agent" else f"customer {channel.get('number')}"
+    if channel.get("subject"):
+        who += " (this agent)"
     flags = channel.get("flags")
     shown = "flags not reported" if flags is None else ", ".join(flags) or "no flags (heard, not held)"
     _say(f"     - {who}: {channel.get('channel_state')}, {shown}")

@@ -121,7 +121,7 @@ def to_tool_result(result: ToolResult) -> dict[str, Any]:
     """A `CallToolResult` in its wire form: structured content plus the same JSON as text (several hosts read
     only the text). Handed to the SDK as a mapping, which it validates and serialises once for the wire, as
     it does a model: built as a model first, the same result was also validated and dumped once more."""
-    structured = result.model_dump(mode="json")
+    structured = result.model_dump(mode="json", exclude_none=True)  # absent, never null (tools/results.py)
     text = to_json(structured).decode()  # compact UTF-8 JSON, as json.dumps(..., ensure_ascii=False) minus spaces
     return {
         "content": [{"type": "text", "text": text}],

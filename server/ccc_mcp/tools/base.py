@@ -109,6 +109,7 @@ class ToolSpec(Generic[ArgsT]):
     annotations: ToolAnnotations
     run: Callable[[ToolCall[ArgsT]], Awaitable[ToolResult]]
     access: Access = "call"
+    actions: tuple[str, ...] = ()  # the CCC actions it may send: the RAM permissions it needs (troubleshooting.md)
 
     @property
     def read_only(self) -> bool:

@@ -9,23 +9,25 @@ the API page marks it required, so the server always sends its own.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field, ValidationError
 
 from ccc_mcp.api.errors import describe
-from ccc_mcp.api.models import CallControlData, ChannelContext
+from ccc_mcp.api.models import CallControlData, ChannelContext, ErrorInfo
 from ccc_mcp.tools.arguments import Identifier, ToolArguments
 from ccc_mcp.tools.base import ToolCall
 from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.picture import call_view, user_view
 from ccc_mcp.tools.resolve import ChannelRule, Failure, poll_status, resolve_target
-from ccc_mcp.tools.results import CallControlResult, Resolution
+from ccc_mcp.tools.results import CallControlResult
 
 if TYPE_CHECKING:
     from ccc_mcp.api.client import ApiResult
 
 __all__ = [
-    "RESULT_TEXT",
+    "Achieved",
     "CallControlArguments",
     "act",
     "finding",
@@ -33,6 +35,8 @@ __all__ = [
     "instance_id_field",
     "looked_up_job_id",
     "looking",
+    "read_data",
+    "subject_of",
     "user_id_field",
 ]
 
@@ -59,8 +63,9 @@ def looked_up_job_id(example: str) -> Any:
 
 
 class CallControlArguments(ToolArguments):
-    """The ids every call-control action understands. Each tool re-declares job_id and channel_id to say
-    what omitting them means for that action."""
+    """The ids every call-control action understands. Each tool re-declares job_id to say what omitting it
+    means for that action, and declares channel_id where a channel can be chosen (mute_call has none: CCC
+    mutes only the agent's own audio)."""
 
     instance_id: Identifier | None = instance_id_field()
     user_id: Identifier | None = user_id_field()
@@ -69,31 +74,48 @@ class CallControlArguments(ToolArguments):
         description="The call (job) id. Omit it to act on the agent's current call.",
         examples=["job-6538214103685****"],
     )
-    channel_id: Identifier | None = Field(
-        None,
-        description="The channel of the call to act on. Omit it to act on the agent's own channel.",
-        examples=["ch:user:1390501****->8032****:1609138902226:job-6538214103685****"],
-    )
+
+
+@dataclass(frozen=True, slots=True)
+class Achieved:
+    """How a channel looks once the action took effect ("on hold"), and the test of it."""
+
+    state: str
+    test: Callable[[ChannelContext], bool]
 
 
 CallArgsT = TypeVar("CallArgsT", bound=CallControlArguments)
 
 
-def from_api(result: ApiResult) -> CallControlResult:
-    """CCC's answer to a call-control action (or PollUserStatus) as the tool's result."""
+def read_data(result: ApiResult) -> CallControlData | ErrorInfo:
+    """The contexts of CCC's answer to a call-control action (or PollUserStatus), or why there are none."""
     if result.error is not None:
-        return CallControlResult(ok=False, request_id=result.request_id, error=result.error)
+        return result.error
     try:
-        data = CallControlData.model_validate(result.data or {})
+        return CallControlData.model_validate(result.data or {})
     except ValidationError:
-        error = describe(
+        return describe(
             "Response.Malformed",
             "CCC answered OK but its CallContext/UserContext could not be read.",
             http_status=result.http_status,
         )
-        return CallControlResult(ok=False, request_id=result.request_id, error=error)
+
+
+def subject_of(data: CallControlData, call: ToolCall[Any]) -> str | None:
+    """The agent an answer is about: as CCC names them, else as the call did (None: the credentials' agent)."""
+    return (data.user_context.user_id if data.user_context else None) or call.user_id
+
+
+def from_api(result: ApiResult, call: ToolCall[Any]) -> CallControlResult:
+    """CCC's answer to a call-control action as the tool's result, in the call picture (`tools.picture`)."""
+    data = read_data(result)
+    if isinstance(data, ErrorInfo):
+        return CallControlResult(ok=False, request_id=result.request_id, error=data)
     return CallControlResult(
-        ok=True, request_id=result.request_id, call_context=data.call_context, user_context=data.user_context
+        ok=True,
+        request_id=result.request_id,
+        call_context=call_view(data.call_context, subject=subject_of(data, call)),
+        user_context=user_view(data.user_context),
     )
 
 
@@ -104,26 +126,26 @@ async def act(
     needs_job: bool,
     channel_rule: ChannelRule | None = None,
     extra: dict[str, str | None] | None = None,
-    achieved: Callable[[ChannelContext], bool] | None = None,
+    achieved: Achieved | None = None,
 ) -> CallControlResult:
     """Send `action` for the agent. With `needs_job`, an omitted job_id is the agent's current call; with
     `channel_rule`, an omitted channel_id is the one channel of that call the rule accepts. `achieved` says
-    whether a channel is already as the action leaves it (see `_confirmed`)."""
+    whether a channel is already as the action leaves it (see `_after_refusal`)."""
     args = call.args
-    job_id, channel_id = args.job_id, args.channel_id
+    job_id, channel_id = args.job_id, getattr(args, "channel_id", None)
     status: ApiResult | None = None  # one PollUserStatus serves both the own-line check and resolution
     if call.own_line_only and (job_id is not None or channel_id is not None):
         status = await poll_status(call)
-        refused = _not_own_call(from_api(status), job_id, channel_id, call.user_id)
+        refused = _not_own_call(status, job_id, channel_id, call.user_id)
         if refused is not None:
             return refused
-    resolved: Resolution | None = None
+    resolved: str | None = None
     rule = channel_rule if channel_id is None else None
     if (needs_job and job_id is None) or rule is not None:
         found = await resolve_target(call, rule, status)
         if isinstance(found, Failure):
             return CallControlResult(ok=False, request_id=found.request_id, error=found.error)
-        resolved, job_id = found, found.job_id
+        resolved, job_id = found.how, found.job_id
         channel_id = found.channel_id or channel_id
         call.facts.job, call.facts.channel = job_id, channel_id
     params: dict[str, str | None] = {
@@ -134,21 +156,22 @@ async def act(
         **(extra or {}),
     }
     outcome = await call.ccc(action, params)
-    result = from_api(outcome)
+    result = from_api(outcome, call)
     result.resolved = resolved
-    if achieved is not None and job_id and channel_id and _refused_on_retry(outcome):
-        return await _confirmed(call, result, job_id, channel_id, achieved) or result
+    if achieved is not None and job_id and channel_id and _refused_for_state(outcome):
+        return await _after_refusal(call, result, outcome, job_id, channel_id, achieved)
     return result
 
 
 def _not_own_call(
-    status: CallControlResult, job_id: str | None, channel_id: str | None, agent: str | None
+    status: ApiResult, job_id: str | None, channel_id: str | None, agent: str | None
 ) -> CallControlResult | None:
     """For a caller limited to their own line: ids they give must be of their own agent's current call (as
     `status`, PollUserStatus, shows it). CCC is not documented to tie JobId/ChannelId to UserId."""
-    if not status.ok:
-        return status
-    live = status.call_context
+    data = read_data(status)
+    if isinstance(data, ErrorInfo):
+        return CallControlResult(ok=False, request_id=status.request_id, error=data)
+    live = data.call_context
     own_channels = {ch.channel_id for ch in live.channel_contexts} if live is not None else set()
     current = live.job_id if live is not None else None
     if (job_id is not None and job_id != current) or (channel_id is not None and channel_id not in own_channels):
@@ -163,65 +186,75 @@ def _not_own_call(
     return None
 
 
-def _refused_on_retry(outcome: ApiResult) -> bool:
-    """CCC refused a retry for the channel's state after an earlier attempt whose answer was lost (dropped, cut,
-    unreadable): CCC may have applied that one already, and HoldCall (strict) and RetrieveCall refuse to apply
-    it twice. A retry after a throttled or 5xx attempt (never applied) is not second-guessed."""
-    refused = outcome.error is not None and outcome.error.code == "InvalidOperation.ChannelState"
-    return refused and outcome.earlier_outcome_unknown
+def _refused_for_state(outcome: ApiResult) -> bool:
+    return outcome.error is not None and outcome.error.code == "InvalidOperation.ChannelState"
 
 
-async def _confirmed(
+async def _after_refusal(
     call: ToolCall[CallArgsT],
     refused: CallControlResult,
+    outcome: ApiResult,
     job_id: str,
     channel_id: str,
-    achieved: Callable[[ChannelContext], bool],
-) -> CallControlResult | None:
-    """The action's effect, confirmed with PollUserStatus after a refused retry: success when the channel is
-    already as the action leaves it (the lost first attempt was applied), else None (the refusal stands)."""
-    status = from_api(await poll_status(call))
-    live = status.call_context
-    if not status.ok or live is None or live.job_id != job_id:
-        return None
+    achieved: Achieved,
+) -> CallControlResult:
+    """CCC refused the action for the channel's state: a status read says whether the channel already is as
+    the action leaves it. Then, after an attempt whose answer was lost (dropped, cut, unreadable; CCC may have
+    applied it, and HoldCall and RetrieveCall refuse to apply it twice), the action succeeded; otherwise the
+    refusal stands, with a hint that nothing needs doing. A retry after a throttled or 5xx attempt (never
+    applied) is not second-guessed. When the read cannot tell, the refusal stands as CCC gave it."""
+    status = await poll_status(call)
+    data = read_data(status)
+    if isinstance(data, ErrorInfo) or not _is_already(data, job_id, channel_id, achieved):
+        return refused
+    if outcome.earlier_outcome_unknown:
+        return _confirmed(call, refused, data, status.request_id, channel_id)
+    if refused.error is not None:
+        refused.error.settle(f"Channel {channel_id} is already {achieved.state}: nothing needs doing.")
+    return refused
+
+
+def _is_already(data: CallControlData, job_id: str, channel_id: str, achieved: Achieved) -> bool:
+    """The channel is on the agent's current call `job_id` and reported as the action leaves it."""
+    live = data.call_context
+    if live is None or live.job_id != job_id:
+        return False
     channel = next((ch for ch in live.channel_contexts if ch.channel_id == channel_id), None)
-    if channel is None or channel.flags is None or not achieved(channel):
-        return None
-    earlier = f"{refused.resolved.how} " if refused.resolved else ""
+    return channel is not None and channel.flags is not None and achieved.test(channel)
+
+
+def _confirmed(
+    call: ToolCall[CallArgsT],
+    refused: CallControlResult,
+    status: CallControlData,
+    request_id: str | None,
+    channel_id: str,
+) -> CallControlResult:
+    """Success, confirmed by a status read after a lost answer and a refused retry."""
+    earlier = f"{refused.resolved} " if refused.resolved else ""
     how = (
-        f"{earlier}The first attempt's answer was lost and CCC refused the retry for the channel's state, because "
-        "the first attempt had been applied; confirmed with PollUserStatus."
+        f"{earlier}The answer to the first attempt on {channel_id} was lost and CCC refused the retry for the "
+        "channel's state, because the first attempt had been applied (confirmed with PollUserStatus)."
     )
-    resolution = Resolution(job_id=job_id, channel_id=channel_id, how=how, request_id=status.request_id)
     return CallControlResult(
         ok=True,
-        request_id=status.request_id,
-        call_context=status.call_context,
-        user_context=status.user_context,
-        resolved=resolution,
+        request_id=request_id,
+        call_context=call_view(status.call_context, subject=subject_of(status, call)),
+        user_context=user_view(status.user_context),
+        resolved=how,
     )
 
 
 # -- description sentences shared by the call-control tools --------------------------------------------
 
-RESULT_TEXT = (
-    "On failure ok is false and error gives CCC's code (e.g. InvalidOperation.UserState when the agent is not on "
-    "a call), the HTTP status, the message, whether repeating the same call can help (retryable) and a hint on "
-    "what to do next."
-)
-
 
 def finding(guide: Guide) -> str:
     """How to get a user_id, when list_agents is published."""
-    return guide.mention(
-        "list_agents", "If you only know the agent's name or extension, list_agents finds the user_id."
-    )
+    return guide.mention("list_agents", "list_agents turns a name or extension into a user_id.")
 
 
 def looking(guide: Guide, effect: str) -> str:
     """Which read tool shows state before acting and checks the effect after, when it is published."""
     return guide.mention(
-        "get_agent_status",
-        f"This tool changes the call: to only look at an agent and their call, use get_agent_status, which "
-        f"changes nothing; it also confirms the effect afterwards ({effect}).",
+        "get_agent_status", f"To only look, use get_agent_status; afterwards it shows the effect ({effect})."
     )

@@ -2,17 +2,23 @@
 
 PollUserStatus is the only CCC action that returns an agent's current call with its channel ids, states
 and flags, which is why this tool is both the "look" before acting and the "verify" after.
+
+It is published as a read (readOnlyHint true, and by --read-only): CCC documents no effect of
+PollUserStatus on calls, channels or agent state; agent workbenches poll it to stay in sync, and Alibaba's
+API metadata classes it read-and-write without saying why. To a model and to a client's approval prompt it
+is a look, not an act (docs/tools.md, "Status reads are reads").
 """
 
 from __future__ import annotations
 
 from mcp_types import ToolAnnotations
 
-from ccc_mcp.api.models import CallContext
+from ccc_mcp.api.models import ErrorInfo
 from ccc_mcp.tools.arguments import Identifier, ToolArguments
 from ccc_mcp.tools.base import ToolCall, ToolSpec
-from ccc_mcp.tools.call_control import finding, from_api, instance_id_field, user_id_field
+from ccc_mcp.tools.call_control import finding, instance_id_field, read_data, subject_of, user_id_field
 from ccc_mcp.tools.guidance import Guide
+from ccc_mcp.tools.picture import call_view, user_view
 from ccc_mcp.tools.resolve import poll_status
 from ccc_mcp.tools.results import AgentStatusResult
 
@@ -27,37 +33,25 @@ class AgentStatusArguments(ToolArguments):
 
 
 def describe(guide: Guide) -> str:
+    floor = guide.mention("list_calls", "For every call of the floor at once, use list_calls.")
     return (
-        "See an agent's live state and current call in Alibaba Cloud Contact Center (CCC): whether they are on "
-        "a call, and every channel of it with who is on it, its state and its flags (MUTED, HOLD).\n\n"
-        "Use it to look before acting (which call, which channel, is anyone muted or held?) and to confirm the "
-        f"effect after unmuting, muting, holding or retrieving. Name the agent with user_id.{finding(guide)} It mutes, "
-        "holds or changes nothing. CCC classes the underlying action (PollUserStatus) as read-and-write because "
-        "agent workbenches poll it to stay in sync; CCC does not document recording anything for a poll.\n\n"
-        "The result has ok, CCC's request_id, on_call, user_context (state, current job_id, extension, "
-        "heartbeat) and call_context (null when the agent is not on a call). On failure ok is false and error "
-        "gives CCC's code (e.g. NotExists.UserId for an unknown agent), whether retrying can help and a hint."
+        "See an agent's live state and current call in Alibaba Cloud Contact Center (CCC): every party on the "
+        "call (agents and outside numbers) with its state and flags (MUTED, HOLD). It changes nothing.\n\n"
+        "Use it to look before acting (which call, which party, who is muted or held) and to confirm an "
+        f"action's effect. Name the agent with user_id.{finding(guide)}{floor}"
     )
 
 
-def _live(call_context: CallContext | None) -> CallContext | None:
-    """CCC may send an empty CallContext for an agent with no call: that is no call."""
-    if call_context is None or (not call_context.job_id and not call_context.channel_contexts):
-        return None
-    return call_context
-
-
 async def run(call: ToolCall[AgentStatusArguments]) -> AgentStatusResult:
-    mapped = from_api(await poll_status(call))
-    if not mapped.ok:
-        return AgentStatusResult(ok=False, request_id=mapped.request_id, error=mapped.error)
-    live = _live(mapped.call_context)
+    outcome = await poll_status(call)
+    data = read_data(outcome)
+    if isinstance(data, ErrorInfo):
+        return AgentStatusResult(ok=False, request_id=outcome.request_id, error=data)
     return AgentStatusResult(
         ok=True,
-        request_id=mapped.request_id,
-        on_call=live is not None,
-        user_context=mapped.user_context,
-        call_context=live,
+        request_id=outcome.request_id,
+        user_context=user_view(data.user_context),
+        call_context=call_view(data.call_context, subject=subject_of(data, call)),
     )
 
 
@@ -69,11 +63,12 @@ GET_AGENT_STATUS = ToolSpec(
     result=AgentStatusResult,
     annotations=ToolAnnotations(
         title="Get agent status",
-        read_only_hint=False,  # CCC classes PollUserStatus read-and-write; see the description
+        read_only_hint=True,  # a look, not an act: see the module docstring
         destructive_hint=False,
         idempotent_hint=True,
         open_world_hint=True,
     ),
     run=run,
+    actions=("PollUserStatus",),
     access="read",
 )

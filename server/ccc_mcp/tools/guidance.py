@@ -45,8 +45,8 @@ class Guide:
 
     def advise(self, error: ErrorInfo, current_tool: str) -> ErrorInfo:
         """`error` with the next step appended to its hint, when a published tool other than the one that
-        failed can help."""
+        failed can help and the hint is not already complete (`ErrorInfo.settle`)."""
         step = NEXT_STEPS.get(error.code)
-        if step is None or step[0] == current_tool or step[0] not in self.enabled:
+        if step is None or error.final or step[0] == current_tool or step[0] not in self.enabled:
             return error
         return error.model_copy(update={"hint": f"{error.hint} {step[1]}"})

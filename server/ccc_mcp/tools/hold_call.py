@@ -5,10 +5,9 @@ from __future__ import annotations
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from ccc_mcp.api.models import ChannelContext
 from ccc_mcp.tools.arguments import Identifier
 from ccc_mcp.tools.base import ToolCall, ToolSpec
-from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, finding, looked_up_job_id, looking
+from ccc_mcp.tools.call_control import Achieved, CallControlArguments, act, finding, looked_up_job_id, looking
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.resolve import LIVE_OTHER_PARTY
 from ccc_mcp.tools.results import CallControlResult
@@ -22,35 +21,27 @@ class HoldCallArguments(CallControlArguments):
     job_id: Identifier | None = looked_up_job_id("job-6582589278232****")
     channel_id: Identifier | None = Field(
         None,
-        description="The channel to put on hold: the party who will hear hold music. Omit it to hold the other "
-        "party of the agent's call (the customer), when there is exactly one.",
+        description="The party to hold. Omit it to hold the other party of the agent's call, when there is one.",
         examples=["ch:customer:010123****->1318888****:1609255715825:job-6582589278232****"],
     )
     music: Identifier | None = Field(
-        None,
-        description="Name of the hold music to play. Omit it for the contact centre's default music.",
-        examples=["hold-music-1"],
+        None, description="Hold music to play. Omit it for the centre's default.", examples=["hold-music-1"]
     )
 
 
-EFFECT = "the held channel lists HOLD in flags"
+EFFECT = "HOLD in the party's flags"
+ON_HOLD = Achieved("on hold", lambda channel: "HOLD" in (channel.flags or []))
 
 
 def describe(guide: Guide) -> str:
     return (
-        "Put a party of a live call on hold in Alibaba Cloud Contact Center (CCC): they hear hold music and the "
-        "agent is free to talk off the line."
-        f"{guide.mention('retrieve_call', 'retrieve_call takes them off hold.')}\n\n"
-        "Use it when an agent who is on a call (state TALKING) asks to hold their customer. Name the agent with "
-        f"user_id.{finding(guide)} Omit job_id and channel_id and the server looks up the agent's current call "
-        "and holds the one other party on it (one extra request; the result's resolved field says what it "
-        "chose). If the call has no such party, or several, nothing is held and the error lists the channels so "
-        "you can pass channel_id. CCC may refuse to hold a party who is already on hold "
-        "(InvalidOperation.ChannelState)."
-        f"{looking(guide, EFFECT)}\n\n"
-        "The result has ok, CCC's request_id, call_context (the call and its channels; CCC documents no "
-        "flags in HoldCall's answer, so flags may be null there), "
-        "user_context (the agent) and resolved. " + RESULT_TEXT
+        "Put a party of a live call on hold in Alibaba Cloud Contact Center (CCC): they hear hold music while "
+        f"the agent talks off the line.{guide.mention('retrieve_call', 'retrieve_call takes them off hold.')}\n\n"
+        f"Name the agent with user_id.{finding(guide)} Omit job_id and channel_id and the server holds the one "
+        "other party on the agent's current call (one extra request; resolved says what it chose); with none or "
+        "several, nothing is held and the error lists the channels, so you can pass channel_id. A party already "
+        "on hold needs nothing: CCC may refuse, and the error's hint then says so."
+        f"{looking(guide, EFFECT)}"
     )
 
 
@@ -61,12 +52,8 @@ async def run(call: ToolCall[HoldCallArguments]) -> CallControlResult:
         needs_job=True,
         channel_rule=LIVE_OTHER_PARTY,
         extra={"Music": call.args.music},
-        achieved=_on_hold,
+        achieved=ON_HOLD,
     )
-
-
-def _on_hold(channel: ChannelContext) -> bool:
-    return "HOLD" in (channel.flags or [])
 
 
 HOLD_CALL = ToolSpec(
@@ -79,4 +66,5 @@ HOLD_CALL = ToolSpec(
         title="Hold call", read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
     ),
     run=run,
+    actions=("HoldCall", "PollUserStatus"),
 )

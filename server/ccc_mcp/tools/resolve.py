@@ -15,15 +15,24 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ccc_mcp.api.errors import describe
-from ccc_mcp.api.models import CallControlData, ChannelContext, ErrorInfo
-from ccc_mcp.tools.results import Resolution
+from ccc_mcp.api.models import CallContext, CallControlData, ChannelContext, ErrorInfo
+from ccc_mcp.tools.picture import external_number
 
 if TYPE_CHECKING:
     from ccc_mcp.api.client import ApiResult
     from ccc_mcp.tools.base import ToolCall
     from ccc_mcp.tools.call_control import CallControlArguments
 
-__all__ = ["HELD", "LIVE_OTHER_PARTY", "ChannelRule", "Failure", "describe_channel", "poll_status", "resolve_target"]
+__all__ = [
+    "HELD",
+    "LIVE_OTHER_PARTY",
+    "ChannelRule",
+    "Failure",
+    "Target",
+    "describe_channel",
+    "poll_status",
+    "resolve_target",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +41,28 @@ class ChannelRule:
 
     what: str  # "the other party's live channel": said in `how` and in errors
     accepts: Callable[[ChannelContext, str], bool]  # (channel, the agent's user id) -> fits
+    when_none: str | None = None  # the hint when no channel fits, if the catalogue's says too little
 
 
 LIVE_OTHER_PARTY = ChannelRule(
     "the other party's live channel",
     lambda channel, agent: (channel.user_id or None) != agent and channel.channel_state == "ANSWERED",
 )
-HELD = ChannelRule("the channel on hold", lambda channel, agent: "HOLD" in (channel.flags or []))
+HELD = ChannelRule(
+    "the channel on hold",
+    lambda channel, agent: "HOLD" in (channel.flags or []),
+    "Nobody on this call is on hold: nothing needs retrieving.",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The ids the server found for an action, and how, in a sentence that names them (the result's
+    `resolved`)."""
+
+    job_id: str
+    channel_id: str | None
+    how: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +73,9 @@ class Failure:
     request_id: str | None
 
 
-def describe_channel(channel: ChannelContext) -> str:
-    """One channel for a person or a model: id, who is on it, state and flags."""
-    outside = f"outside party {channel.originator}->{channel.destination}"
-    who = f"agent {channel.user_id}" if channel.user_id else outside
+def describe_channel(channel: ChannelContext, call_type: str | None) -> str:
+    """One channel for a person or a model: id, who is on it (as the call picture says it), state and flags."""
+    who = f"agent {channel.user_id}" if channel.user_id else f"external {external_number(channel, call_type)}"
     flags = ", ".join(channel.flags or []) or "no flags"
     return f"{channel.channel_id} ({who}, {channel.channel_state}, {flags})"
 
@@ -64,7 +87,7 @@ async def poll_status(call: ToolCall[Any]) -> ApiResult:
 
 async def resolve_target(
     call: ToolCall[Any], rule: ChannelRule | None, outcome: ApiResult | None = None
-) -> Resolution | Failure:
+) -> Target | Failure:
     """The agent's current call (and, with `rule`, the one channel that fits it), from PollUserStatus — the
     answer given as `outcome` when the tool already asked, else a new request."""
     args: CallControlArguments = call.args
@@ -97,34 +120,37 @@ async def resolve_target(
             params=[agent, state],
         )
         return Failure(error, outcome.request_id)
-    how = "job_id was omitted: the agent's current call" if args.job_id is None else "job_id as given"
+    how = f"job_id omitted: the agent's current call {current}" if args.job_id is None else "job_id as given"
     if rule is None:
-        return Resolution(job_id=current, how=f"{how}, found with PollUserStatus.", request_id=outcome.request_id)
-    channels = data.call_context.channel_contexts if data.call_context else []
-    return _pick(rule, agent, current, channels, how, outcome.request_id)
+        return Target(current, None, f"{how} (PollUserStatus).")
+    return _pick(rule, agent, current, data.call_context, how, outcome.request_id)
 
 
 def _pick(
-    rule: ChannelRule, agent: str, job_id: str, channels: list[ChannelContext], how: str, request_id: str | None
-) -> Resolution | Failure:
+    rule: ChannelRule, agent: str, job_id: str, context: CallContext | None, how: str, request_id: str | None
+) -> Target | Failure:
+    channels = context.channel_contexts if context is not None else []
+    call_type = context.call_type if context is not None else None
     candidates = [channel for channel in channels if channel.channel_id and rule.accepts(channel, agent)]
     if len(candidates) == 1:
         chosen = candidates[0].channel_id
-        text = f"{how}; channel_id was omitted: {rule.what}, the only one on the call; found with PollUserStatus."
-        return Resolution(job_id=job_id, channel_id=chosen, how=text, request_id=request_id)
-    listed = "; ".join(describe_channel(channel) for channel in channels) or "none"
+        text = f"{how}; channel_id omitted: {chosen}, {rule.what}, the only one on the call (PollUserStatus)."
+        return Target(job_id, chosen, text)
+    listed = "; ".join(describe_channel(channel, call_type) for channel in channels) or "none"
     if not candidates:
         error = describe(
             "Resolve.NoChannel",
             f"Call {job_id} of agent {agent} has no channel that is {rule.what}. Its channels: {listed}.",
             params=[job_id],
         )
+        if rule.when_none is not None:
+            error.settle(rule.when_none)
         return Failure(error, request_id)
     ids = [channel.channel_id or "" for channel in candidates]
     error = describe(
         "Resolve.Ambiguous",
         f"Call {job_id} has {len(candidates)} channels that could be {rule.what}: "
-        + "; ".join(describe_channel(channel) for channel in candidates)
+        + "; ".join(describe_channel(channel, call_type) for channel in candidates)
         + ". Pass channel_id to choose one.",
         params=ids,
     )

@@ -1,32 +1,32 @@
 """The results tools publish: one model per kind of tool, each with `ok`, `request_id` and `error`.
 
 Every answer of a tool, success or failure, is an instance of its result model, so it always conforms to
-the tool's published `outputSchema` (several clients validate structured content even on errors). Every
-field carries a description: the schema is the only documentation a model reads.
+the tool's published `outputSchema` (several clients validate structured content even on errors). A field
+whose value is None is left out of the answer (`mcpserver.adapter.to_tool_result`): each optional field's
+description says what its absence means. Every field carries a description, kept short: the schema is the
+only documentation a model reads, and it pays for every byte.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ccc_mcp.api.models import CallContext, ErrorInfo, UserContext
+from ccc_mcp.api.models import ErrorInfo
+from ccc_mcp.tools.picture import CallView, UserView
 
 __all__ = [
+    "ActionResult",
     "AgentListResult",
     "AgentStatusResult",
     "AgentSummary",
     "CallControlResult",
     "ErrorInfo",
-    "Resolution",
     "ToolResult",
 ]
 
-_OK = "True when the tool did what was asked; false when error says why not."
-_REQUEST_ID = "CCC's id for the request that decided the answer; null when no request was made."
-_ERROR = (
-    "Why the tool failed, with CCC's code, whether repeating the same call can help, and a hint on what to do "
-    "next; null on success."
-)
+_OK = "false: see error."
+_REQUEST_ID = "CCC's id of the deciding request; absent: none sent."
+_ERROR = "Why it failed, and what to do next."
 
 
 class ToolResult(BaseModel):
@@ -39,46 +39,26 @@ class ToolResult(BaseModel):
     error: ErrorInfo | None = Field(None, description=_ERROR)
 
 
-class Resolution(BaseModel):
-    """Ids the server looked up because the caller left them out."""
+class ActionResult(ToolResult):
+    """The answer of a call-control tool that never looks ids up (unmute_call)."""
 
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True, defer_build=True)
-
-    job_id: str = Field(description="The call the action was applied to.")
-    channel_id: str | None = Field(
-        None, description="The channel the action was applied to; null when CCC chose it (the agent's own)."
-    )
-    how: str = Field(description="How the ids were chosen, in one sentence.")
-    request_id: str | None = Field(None, description="CCC's id for the status request that found them.")
+    call_context: CallView | None = Field(None, description="The call after the action.")
+    user_context: UserView | None = Field(None, description="The agent after the action.")
 
 
-class CallControlResult(ToolResult):
-    """The answer of a call-control tool (unmute, mute, hold, retrieve)."""
+class CallControlResult(ActionResult):
+    """The answer of a call-control tool that may look the call or channel up (mute, hold, retrieve)."""
 
-    call_context: CallContext | None = Field(
-        None, description="The call and every channel of it after the action; null on failure."
-    )
-    user_context: UserContext | None = Field(None, description="The agent after the action; null on failure.")
-    resolved: Resolution | None = Field(
-        None,
-        description="Set when the server found the call or channel itself because job_id or channel_id was "
-        "omitted, or confirmed the outcome itself after a lost answer: which ids it used and how. Null when "
-        "every id came from the caller and CCC's answer was read as sent.",
+    resolved: str | None = Field(
+        None, description="Present when the server looked ids up itself (job_id or channel_id omitted): which, how."
     )
 
 
 class AgentStatusResult(ToolResult):
     """The answer of get_agent_status."""
 
-    on_call: bool | None = Field(
-        None, description="True when the agent has a live call (then call_context shows it); null on failure."
-    )
-    user_context: UserContext | None = Field(None, description="The agent's live state; null on failure.")
-    call_context: CallContext | None = Field(
-        None,
-        description="The agent's live call with every channel, its state and flags (muted, held); null when the "
-        "agent is not on a call, or on failure.",
-    )
+    user_context: UserView | None = Field(None, description="The agent's live state.")
+    call_context: CallView | None = Field(None, description="The agent's live call; absent: not on a call.")
 
 
 class AgentSummary(BaseModel):
@@ -86,37 +66,31 @@ class AgentSummary(BaseModel):
 
     model_config = ConfigDict(json_schema_serialization_defaults_required=True, defer_build=True)
 
-    user_id: str | None = Field(description="The agent's user id (name@instance): pass it as user_id to other tools.")
-    name: str | None = Field(description="The agent's display name.")
-    extension: str | None = Field(description="The agent's extension number.")
+    user_id: str = Field(description="Pass it as user_id to other tools.")
+    name: str | None = Field(None, description="Display name.")
+    extension: str | None = Field(None, description="Extension number.")
     state: str | None = Field(
-        description="READY, TALKING, RINGING, DIALING, WORKING (after-call work), BREAK or OFFLINE; an unknown "
-        "state is passed through as CCC sent it."
+        None,
+        description="READY, TALKING, RINGING, DIALING, WORKING (after-call work), BREAK or OFFLINE; others may "
+        "appear.",
     )
-    raw_state: str | None = Field(description="The state exactly as CCC's agent list wrote it (e.g. Talking, ACW).")
     sub_state: str | None = Field(
-        description="What the agent is doing within the state, e.g. Monitoring, Coached, Consulting; often empty."
+        None, description="What the agent does within the state: MONITORING, CONSULTING, COACHED, ..."
     )
-    seconds_in_state: int | None = Field(description="How long the agent has been in this state, in seconds.")
-    call_type: str | None = Field(
-        description="On a call: Inbound, Outbound, Internal, Back2Back, PrivacyDial, Predictive or Conference; "
-        "otherwise empty."
-    )
-    break_code: str | None = Field(description="Why the agent is on BREAK, when they are; otherwise empty.")
-    work_mode: str | None = Field(description="ON_SITE, OFF_SITE or OFFICE_PHONE.")
+    seconds_in_state: int | None = Field(None, description="Seconds since the state began.")
+    call_type: str | None = Field(None, description="On a call: its type, as call_context.call_type spells it.")
+    break_code: str | None = Field(None, description="Why the agent is on BREAK.")
+    work_mode: str | None = Field(None, description="ON_SITE, OFF_SITE or OFFICE_PHONE.")
     skill_group_ids: list[str] = Field(description="The agent's skill groups.")
-    skill_group_names: list[str] = Field(description="The names of those skill groups, in the same order.")
+    skill_group_names: list[str] = Field(description="Their names, in the same order.")
 
 
 class AgentListResult(ToolResult):
     """The answer of list_agents: one page of agents."""
 
-    agents: list[AgentSummary] = Field(
-        default_factory=list, description="The agents on this page that match; empty on failure or when none match."
-    )
-    total: int | None = Field(None, description="How many agents match in all pages; null on failure.")
-    page: int | None = Field(None, description="This page's number (1 is the first); null on failure.")
-    page_size: int | None = Field(None, description="The most agents a page holds; null on failure.")
-    next_page: int | None = Field(
-        None, description="The page to ask for next to see more matches; null when this is the last page."
-    )
+    agents: list[AgentSummary] = Field(default_factory=list, description="This page's matches.")
+    total: int | None = Field(None, description="Matches in all pages.")
+    page: int | None = Field(None, description="This page's number, from 1.")
+    page_size: int | None = Field(None, description="The most agents a page holds.")
+    next_page: int | None = Field(None, description="The page to ask for next; absent on the last page.")
+    note: str | None = Field(None, description="Present when nothing matched: what was searched.")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from ccc_mcp.api.models import ChannelContext
 from ccc_mcp.tools.arguments import Identifier
 from ccc_mcp.tools.base import ToolCall, ToolSpec
-from ccc_mcp.tools.call_control import RESULT_TEXT, CallControlArguments, act, finding, looked_up_job_id, looking
+from ccc_mcp.tools.call_control import Achieved, CallControlArguments, act, finding, looked_up_job_id, looking
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.resolve import HELD
 from ccc_mcp.tools.results import CallControlResult
@@ -22,37 +21,28 @@ class RetrieveCallArguments(CallControlArguments):
     job_id: Identifier | None = looked_up_job_id("job-6582589278232****")
     channel_id: Identifier | None = Field(
         None,
-        description="The held channel to take off hold. Omit it to retrieve the one channel of the agent's call "
-        "that is on hold.",
+        description="The held party. Omit it to retrieve the one party on hold on the agent's call.",
         examples=["ch:customer:010123****->1318888****:1609255715825:job-6582589278232****"],
     )
 
 
-EFFECT = "the channel no longer lists HOLD in flags"
+EFFECT = "no HOLD in the party's flags"
+OFF_HOLD = Achieved("off hold", lambda channel: "HOLD" not in (channel.flags or []))
 
 
 def describe(guide: Guide) -> str:
     return (
         "Take a held party of a live call off hold in Alibaba Cloud Contact Center (CCC), so they and the agent "
         f"hear each other again.{guide.mention('hold_call', 'It undoes hold_call.')}\n\n"
-        "Use it when an agent on a call (state TALKING) has a party on hold and wants them back. Name the agent "
-        f"with user_id.{finding(guide)} Omit job_id and channel_id and the server looks up the agent's current "
-        "call and retrieves the one channel on hold (one extra request; the result's resolved field says what it "
-        "chose). If nothing is on hold, or several channels are, nothing changes and the error lists the "
-        "channels. CCC refuses to retrieve a channel that is not on hold (InvalidOperation.ChannelState)."
-        f"{looking(guide, EFFECT)}\n\n"
-        "The result has ok, CCC's request_id, call_context (the call and its channels; CCC documents no "
-        "flags in RetrieveCall's answer, so flags may be null there), "
-        "user_context (the agent) and resolved. " + RESULT_TEXT
+        f"Name the agent with user_id.{finding(guide)} Omit job_id and channel_id and the server retrieves the "
+        "one party on hold on the agent's current call (one extra request; resolved says what it chose); with "
+        "none or several, nothing changes and the error lists the channels. A party not on hold needs nothing: "
+        f"CCC refuses, and the error's hint says so.{looking(guide, EFFECT)}"
     )
 
 
 async def run(call: ToolCall[RetrieveCallArguments]) -> CallControlResult:
-    return await act(call, "RetrieveCall", needs_job=True, channel_rule=HELD, achieved=_off_hold)
-
-
-def _off_hold(channel: ChannelContext) -> bool:
-    return "HOLD" not in (channel.flags or [])
+    return await act(call, "RetrieveCall", needs_job=True, channel_rule=HELD, achieved=OFF_HOLD)
 
 
 RETRIEVE_CALL = ToolSpec(
@@ -69,4 +59,5 @@ RETRIEVE_CALL = ToolSpec(
         open_world_hint=True,
     ),
     run=run,
+    actions=("RetrieveCall", "PollUserStatus"),
 )

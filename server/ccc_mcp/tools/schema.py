@@ -53,7 +53,7 @@ def model_schema(model: type[BaseModel], mode: Mode = "validation") -> dict[str,
     """`model`'s JSON schema: the stored one (a copy of it) when there is one for it, else generated now."""
     stored = _stored().get(_key(model, mode))
     if stored is None:
-        return model.model_json_schema(mode=mode)
+        return _generate(model, mode)
     schema: dict[str, Any] = marshal.loads(stored)  # noqa: S302 (bytes this process marshalled itself, above)
     return schema
 
@@ -73,7 +73,43 @@ def tool_models(specs: Iterable[ToolSpec[Any]]) -> list[tuple[type[BaseModel], M
 
 def stored_schemas(models: Iterable[tuple[type[BaseModel], Mode]]) -> dict[str, Any]:
     """What STORED_SCHEMAS must hold for `models`, generated now (by the docs generator and the test)."""
-    return {_key(model, mode): model.model_json_schema(mode=mode) for model, mode in models}
+    return {_key(model, mode): _generate(model, mode) for model, mode in models}
+
+
+def _generate(model: type[BaseModel], mode: Mode) -> dict[str, Any]:
+    """`model`'s schema as published: a result's (serialization) schema in its compact form."""
+    schema = model.model_json_schema(mode=mode)
+    return compact_output_schema(schema) if mode == "serialization" else schema
+
+
+def compact_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A result schema as a model reads it, paying for every byte: a field that may be None is optional and
+    not nullable (answers leave None out, `adapter.to_tool_result`), and nothing pydantic adds for its own
+    purposes stays (titles, null defaults, the models' docstrings: each field's description says it)."""
+    definitions: dict[str, Any] = schema.get("$defs", {})
+    for definition in definitions.values():
+        definition.pop("description", None)
+        _compact_object(definition)
+    schema.pop("description", None)
+    _compact_object(schema)
+    return schema
+
+
+def _compact_object(schema: dict[str, Any]) -> None:
+    schema.pop("title", None)
+    properties: dict[str, Any] = schema.get("properties", {})
+    optional: set[str] = set()
+    for name, prop in list(properties.items()):
+        if {"type": "null"} in prop.get("anyOf", ()):  # None is left out of answers: the field may be absent
+            optional.add(name)
+        cleaned = _clean(prop)
+        cleaned.pop("default", None)
+        properties[name] = cleaned
+    required = [name for name in schema.get("required", []) if name not in optional]
+    if required:
+        schema["required"] = required
+    else:
+        schema.pop("required", None)
 
 
 def published_input_schema(model: type[BaseModel], settings: Settings) -> dict[str, Any]:
