@@ -241,3 +241,12 @@ def test_a_credential_may_name_a_floor_agent_that_exists_and_no_other(tmp_path: 
 def test_a_floor_cannot_take_an_instance_id_already_in_use() -> None:
     with pytest.raises(ScenarioError, match="instance_id 'ccc-demo' appears more than once"):
         with_floor(default_scenario(), 10, instance_id="ccc-demo")
+
+
+def test_the_census_counts_an_agent_muted_by_their_own_leg_only() -> None:
+    """On a three-party call, one agent muting themself mutes nobody else."""
+    state = build_state(with_floor(default_scenario(), 200), clock=FixedClock(T_NOW))
+    instance = state.instances[FLOOR_INSTANCE_ID]
+    first = next(a for a in instance.agents.values() if a.state_code == "Consulting")
+    state.set_muted(True, instance_id=FLOOR_INSTANCE_ID, user_id=first.user_id, job_id=first.job_id)
+    assert census(instance)["muted_agents"] == floor_mix(200).muted + 1
