@@ -329,11 +329,16 @@ class ServerProcess:
                 os.kill(pid, signal.SIGKILL)
 
 
-def simulator_process(log_dir: Path) -> ServerProcess:
-    """`ccc-mcp simulator` as its own process, request log off (warnings only)."""
+def simulator_process(log_dir: Path, *, floor: int | None = None) -> ServerProcess:
+    """`ccc-mcp simulator` as its own process, request log off (warnings only); with `floor`, plus instance
+    ccc-floor of that many agents (`--floor`)."""
     port = free_port()
     argv = [PYTHON, "-m", "ccc_mcp", "simulator", "--port", str(port), "--log-level", "warning"]
-    return ServerProcess("simulator", argv, child_env(), log_dir / "simulator.log", port)
+    name = "simulator"
+    if floor is not None:
+        argv += ["--floor", str(floor)]
+        name = f"simulator-floor-{floor}"
+    return ServerProcess(name, argv, child_env(), log_dir / f"{name}.log", port)
 
 
 def sim_endpoint(sim: ServerProcess) -> str:

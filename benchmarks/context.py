@@ -35,6 +35,8 @@ class Sizes:
     sim_rounds: int = 3
     sim_seconds: float = 3.0
     sim_concurrency: tuple[int, ...] = (1, 32, 64)
+    floor_agents: int = 1000
+    floor_concurrency: tuple[int, ...] = (1, 16)
     hot_rounds: int = 5
 
     def as_dict(self) -> dict[str, Any]:

@@ -342,7 +342,27 @@ def render(results: dict[str, Any]) -> str:
              "simulator cores used during §3"],
             rows,
         )  # fmt: skip
+        if sim.get("floor"):
+            lines += ["", *_simulator_floor(sim["floor"], sim["rounds"], sim["seconds_per_run"])]
     return "\n".join(lines) + "\n"
+
+
+def _simulator_floor(floor: dict[str, Any], rounds: int, seconds: float) -> list[str]:
+    """The per-request times a fan-out over a floor is built from (no goal of its own: the fan-out's has)."""
+    lines = [f"### 5, at floor size: `ccc-mcp simulator --floor {floor['agents']:,}` ({rounds} runs × {seconds:g} s "
+             "per cell; pre-signed requests)", "",
+             "PollUserStatus of the agents on a call, in turn; ListRealtimeAgentStates pages of "
+             f"{floor['page_size']} rows, in turn (StateList in the form body, as the official SDK sends it). "
+             "Per-request ms = 1000 / calls/s.", ""]  # fmt: skip
+    rows = [
+        [variant, c, span(row["calls_per_s"], 0), span(row["per_request_ms"], 3), span(row["p50_ms"], 2),
+         span(row["p99_ms"], 2), span(row["simulator_cpu_ms_per_call"], 3)]
+        for variant, per in floor["variants"].items()
+        for c, row in per.items()
+    ]  # fmt: skip
+    return lines + _table(
+        ["request", "callers", "calls/s", "per-request ms", "p50 ms", "p99 ms", "simulator CPU ms/request"], rows
+    )
 
 
 def _hot_path(hot: dict[str, Any]) -> list[str]:

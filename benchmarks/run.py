@@ -8,7 +8,9 @@ Sections, in order (each interleaves its variants round by round):
   fleet     workers, Redis rate limiter, telemetry over HTTP  -> benchmarks/fleet.py
   memory    (4) RSS idle and after many calls                 -> benchmarks/memory.py
   simulator (5) the simulator's own throughput                -> benchmarks/simulator_load.py
-One `ccc-mcp simulator` process serves every section; every process started is stopped at the end.
+            and at floor size (its own `--floor` process)     -> benchmarks/simulator_floor.py
+One `ccc-mcp simulator` process serves every section (the floor's has its own); every process started is
+stopped at the end.
 """
 
 from __future__ import annotations

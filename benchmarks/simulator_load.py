@@ -2,7 +2,9 @@
 
 The requests are signed before each run (a fresh nonce each: the simulator rejects a replay, as CCC does)
 and replayed raw by the same closed-loop callers as (3). The verdict compares the simulator's calls/s with
-what ccc-mcp drew from it in (3), and reports the share of a core the simulator used during (3).
+what ccc-mcp drew from it in (3), and reports the share of a core the simulator used during (3). Then the
+same at floor size (`simulator_floor.py`): PollUserStatus and 100-row ListRealtimeAgentStates pages against
+a simulator with a generated floor of 1,000 agents, the per-request times a fan-out's ideal is built from.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from benchmarks import simulator_floor
 from benchmarks.common import (
     DEMO_INSTANCE,
     DEMO_USER,
@@ -114,4 +117,5 @@ async def run(ctx: Context, http_results: dict[str, Any] | None = None) -> dict[
         "verdict": verdict,
         "goal": {"min_headroom": MIN_HEADROOM, "met": all(v["met"] for v in verdict.values()) if verdict else None},
         "runs": {str(c): v for c, v in runs.items()},
+        "floor": await simulator_floor.run(ctx),
     }

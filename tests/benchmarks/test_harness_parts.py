@@ -23,6 +23,10 @@ from benchmarks.fleet_services import (
     sink_process,
     sink_stats,
 )
+from benchmarks.loadgen import closed_loop
+from benchmarks.simulator_floor import PAGE, PAGE_TALKING, POLL, presigned, requests
+
+from ccc_mcp.simulator import FLOOR_INSTANCE_ID, default_scenario, running_simulator, with_floor
 
 HIDE_OTEL = Path(__file__).resolve().parents[2] / "benchmarks" / "hide_otel"
 
@@ -138,3 +142,22 @@ def test_the_sink_stats_are_json_over_plain_http(sink: ServerProcess) -> None:
     response = httpx.get(f"{sink_endpoint(sink)}/stats", trust_env=False)
     assert response.status_code == 200
     assert response.json() == {}
+
+
+def test_the_floor_section_sends_what_it_says_to_a_floor_it_has_built() -> None:
+    """Every pre-signed request of the simulator-at-floor-size section is answered OK by a simulator with the
+    same floor; the polls go round the agents on a call, the pages round the floor's full pages."""
+    async def replay() -> None:
+        async with running_simulator(scenario=with_floor(default_scenario(), 200)) as sim:
+            instance = sim.state.instances[FLOOR_INSTANCE_ID]
+            on_calls = sum(agent.job_id is not None for agent in instance.agents.values())
+            counts = {POLL: on_calls + 1, PAGE: 3, PAGE_TALKING: 2}
+            for variant, count in counts.items():
+                pool = presigned(sim.port, requests(variant, 200), count)
+                result = await closed_loop(sim.port, pool, concurrency=2, max_calls=count, expect=b'"Code":"OK"')
+                assert (result.calls, result.errors) == (count, 0), result.first_error
+            assert sim.stats.polls_by_user.most_common(1)[0][1] == 2, "round the agents on a call, then again"
+            assert len(sim.stats.polls_by_user) == on_calls
+            assert sim.stats.actions["ListRealtimeAgentStates"] == 5
+
+    asyncio.run(replay())

@@ -95,6 +95,13 @@ def _check_new_tables(results: dict[str, Any]) -> None:
     assert results["http_throughput"]["goal"]["p99_ratio"]["max_ratio"] == 2.0
     assert "p99_ours_vs_bare" in results["http_throughput"]["ratios"]["32"]
 
+    floor = results["simulator"]["floor"]
+    assert (floor["agents"], floor["page_size"]) == (1000, 100)
+    assert set(floor["per_request_ms"]) == set(floor["variants"]) == {
+        "PollUserStatus", "ListRealtimeAgentStates, 100 rows", "ListRealtimeAgentStates, 100 rows, StateList [Talking]"}
+    for per in floor["variants"].values():
+        assert {"calls_per_s", "per_request_ms", "simulator_cpu_ms_per_call"} <= per["1"].keys()
+
     section = results["fleet"]
     assert section["concurrency"] == 32
     assert set(section["variants"]) == FLEET_VARIANTS
@@ -120,6 +127,7 @@ def _check_docs(text: str, stdout: str, results: dict[str, Any]) -> None:
     assert "% idle and" in text
     assert "| hold_call (resolved) | user_id alone | PollUserStatus + HoldCall |" in text
     assert "### Fleet variants over HTTP" in text
+    assert "### 5, at floor size: `ccc-mcp simulator --floor 1,000`" in text
     for name, row in results["fleet"]["variants"].items():
         if row["status"] == "skipped":
             assert f"- **{name}** skipped: {row['reason']}." in text

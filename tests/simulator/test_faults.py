@@ -176,3 +176,70 @@ def test_fault_files(tmp_path: Path) -> None:
     path.write_text(json.dumps([{"kind": "truncated", "keep": 1.5}]))
     with pytest.raises(FaultError, match=r"\[0\]\.truncated\.keep"):
         load_faults(path)
+
+
+class Ticks:
+    """A monotonic clock that moves only when told to (seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def throttled(injector: FaultInjector, action: str = "PollUserStatus", times: int = 1) -> list[bool]:
+    return [injector.plan(action).fault is not None for _ in range(times)]
+
+
+def test_a_rate_rule_throttles_only_what_goes_beyond_the_rate() -> None:
+    ticks = Ticks()
+    injector = FaultInjector([{"kind": "throttle", "action": "PollUserStatus", "rate": 5}], monotonic=ticks)
+    assert throttled(injector, "UnmuteCall", times=20) == [False] * 20, "other actions: not refused, not counted"
+    assert throttled(injector, times=7) == [False] * 5 + [True] * 2, "a burst of 5 (= ceil(rate)), then refused"
+    ticks.now += 0.2  # a fifth of a second earns one request at 5/s
+    assert throttled(injector, times=2) == [False, True]
+    ticks.now += 10  # the bucket fills up to its burst, no more
+    assert throttled(injector, times=6) == [False] * 5 + [True]
+
+
+def test_refused_requests_take_no_token_so_a_storm_gets_exactly_the_rate() -> None:
+    ticks = Ticks()
+    injector = FaultInjector([{"kind": "throttle", "rate": 10, "burst": 1}], monotonic=ticks)
+    let_through = 0
+    for _ in range(100):  # 2 s of a client asking every 20 ms, twice the rate
+        let_through += not injector.plan("PollUserStatus").fault
+        ticks.now += 0.02
+    assert let_through == 20
+
+
+def test_a_rate_rule_with_times_expires_after_that_many_refusals() -> None:
+    injector = FaultInjector([{"kind": "throttle", "rate": 1, "times": 2}], monotonic=Ticks())
+    assert throttled(injector, times=5) == [False, True, True, False, False]
+    assert len(injector) == 0
+
+
+def test_a_rate_rule_describes_itself_and_burst_needs_rate() -> None:
+    injector = FaultInjector([{"kind": "throttle", "rate": 2.5, "burst": 4, "status": 429, "retry_after": 1}])
+    assert injector.describe() == [{"kind": "throttle", "rate": 2.5, "burst": 4, "status": 429,
+                                    "code": "Throttling.User", "retry_after": 1, "remaining": None}]  # fmt: skip
+    with pytest.raises(FaultError, match=r"burst needs rate"):
+        FaultInjector([{"kind": "throttle", "burst": 3}])
+    with pytest.raises(FaultError, match=r"rate: Input should be greater than 0"):
+        FaultInjector([{"kind": "throttle", "rate": 0}])
+
+
+async def test_a_rate_rule_added_at_run_time_throttles_poll_user_status(client: httpx.AsyncClient) -> None:
+    ticks = Ticks()
+    async with running_simulator(admin=True, fault_clock=ticks) as sim:
+        rule = {"kind": "throttle", "action": "PollUserStatus", "rate": 3, "status": 429, "code": "Throttling",
+                "retry_after": 2}  # fmt: skip
+        assert (await client.post(f"{sim.endpoint}/_admin/faults", json=rule)).status_code == 201
+        poll = {"InstanceId": "ccc-demo", "UserId": "wang@ccc-demo"}
+        answers = [await call(client, sim, "PollUserStatus", poll) for _ in range(5)]
+        assert [r.status_code for r in answers] == [200, 200, 200, 429, 429]
+        assert (answers[3].json()["Code"], answers[3].headers["x-acs-retry-after"]) == ("Throttling", "2")
+        assert (await call(client, sim)).status_code == 200, "UnmuteCall is not limited"
+        ticks.now += 1
+        assert [(await call(client, sim, "PollUserStatus", poll)).status_code for _ in range(4)] == [200] * 3 + [429]
+        assert sim.stats.action_outcomes["PollUserStatus"] == {"OK": 6, "fault:throttle": 3}

@@ -18,14 +18,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ccc_mcp.commands.simulator import add_simulator_arguments, banner, run_simulator
+from ccc_mcp.commands.simulator import add_simulator_arguments, banner, configured_scenario, run_simulator
+from ccc_mcp.config.settings import SimulatorSettings
 from ccc_mcp.simulator import (
     FixedClock,
     ScenarioError,
     Simulator,
+    default_scenario,
+    expected_census,
+    floor_mix,
     running_simulator,
     simulator_in_thread,
+    with_floor,
 )
+from ccc_mcp.simulator.floor import FloorSpec
 
 from .helpers import Remote, call
 
@@ -73,7 +79,8 @@ def parser() -> argparse.ArgumentParser:
 def test_every_option_names_its_environment_variable() -> None:
     text = " ".join(parser().format_help().split())
     for env in ("CCC_SIM_HOST", "CCC_SIM_PORT", "CCC_SIM_SCENARIO", "CCC_SIM_FAULTS", "CCC_SIM_ADMIN",
-                "CCC_SIM_ALLOW_REMOTE", "CCC_SIM_LOG_LEVEL", "CCC_SIM_SEED", "CCC_SIM_FIXED_CLOCK"):
+                "CCC_SIM_ALLOW_REMOTE", "CCC_SIM_LOG_LEVEL", "CCC_SIM_SEED", "CCC_SIM_FIXED_CLOCK", "CCC_SIM_FLOOR",
+                "CCC_SIM_FLOOR_SEED"):
         assert env in text
 
 
@@ -92,6 +99,46 @@ def test_the_fixed_clock_option_and_its_environment(monkeypatch: pytest.MonkeyPa
     assert parser().parse_args(["--fixed-clock", "1700000600000"]).fixed_clock == 1_700_000_600_000
     monkeypatch.setenv("CCC_SIM_FIXED_CLOCK", "1700000000000")
     assert parser().parse_args([]).fixed_clock == 1_700_000_000_000
+
+
+def test_the_floor_options_and_their_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (parser().parse_args([]).floor, parser().parse_args([]).floor_seed) == (None, 0)
+    assert parser().parse_args(["--floor", "200", "--floor-seed", "7"]).floor == 200
+    monkeypatch.setenv("CCC_SIM_FLOOR", "50")
+    monkeypatch.setenv("CCC_SIM_FLOOR_SEED", "3")
+    args = parser().parse_args([])
+    assert (args.floor, args.floor_seed) == (50, 3)
+    scenario = configured_scenario(SimulatorSettings())
+    assert [(i.instance_id, i.floor) for i in scenario.instances][1] == ("ccc-floor", FloorSpec(agents=50, seed=3))
+    assert scenario.instances[0] == default_scenario().instances[0]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--floor", "0"], "invalid setting floor: Input should be greater than or equal to 1"),
+    (["--floor", "10001"], "invalid setting floor: Input should be less than or equal to 10000"),
+])  # fmt: skip
+def test_a_bad_floor_is_one_readable_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_simulator(parser().parse_args([*argv, "--port", "0"])) == 2
+    assert capsys.readouterr().err == f"ccc-mcp simulator: {message}\n"
+
+
+def test_a_floor_whose_instance_the_scenario_has_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"credentials": [{"access_key_id": "a", "access_key_secret": "b"}], '
+                    '"instances": [{"instance_id": "ccc-floor"}]}')  # fmt: skip
+    assert run_simulator(parser().parse_args(["--scenario", str(path), "--floor", "5", "--port", "0"])) == 2
+    assert "instance_id 'ccc-floor' appears more than once" in capsys.readouterr().err
+
+
+def test_the_banner_names_the_floor() -> None:
+    text = banner(Simulator(with_floor(default_scenario(), 200, seed=4)))
+    assert "Instances        ccc-demo, ccc-floor" in text
+    assert "Floor            ccc-floor: 200 agents, seed 4" in text
+    assert "Floor" not in banner(Simulator())
 
 
 def test_the_banner_says_when_the_clock_is_fixed() -> None:
@@ -177,6 +224,28 @@ def test_the_service_prints_a_banner_logs_requests_and_stops_on_sigterm() -> Non
         assert proc.wait(timeout=15) == 0
         assert proc.stdout is not None
         assert proc.stdout.read() == ""  # stdout stays clean
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_the_service_with_a_floor_shows_it_through_the_admin_api() -> None:
+    """`ccc-mcp simulator --floor N --admin`, as outside checks start it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ccc_mcp", "simulator", "--port", "0", "--floor", "200", "--admin",
+         "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
+    )  # fmt: skip
+    try:
+        banner = StderrReader(proc).until(r"Press Ctrl\+C")
+        assert "Floor            ccc-floor: 200 agents, seed 0" in banner
+        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
+        assert found is not None
+        summary = httpx.get(f"{found.group(1)}/_admin/summary").json()
+        assert summary["ccc-floor"] == expected_census(floor_mix(200), "ccc-floor")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

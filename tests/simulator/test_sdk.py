@@ -16,7 +16,7 @@ from alibabacloud_tea_openapi.exceptions import (  # type: ignore[import-untyped
     ServerException,
 )
 
-from ccc_mcp.simulator import Simulator
+from ccc_mcp.simulator import FLOOR_INSTANCE_ID, Simulator, default_scenario, simulator_in_thread, with_floor
 
 AGENT_CHANNEL = "ch:user:13900000001->8001:1700000000000:job-demo-1"
 
@@ -299,3 +299,25 @@ def test_poll_user_status_of_an_unknown_user(sim: Simulator, sdk_client: SdkFact
         sdk_client(sim).poll_user_status(models.PollUserStatusRequest(instance_id="ccc-demo", user_id="nobody@ccc-demo"))
     assert (excinfo.value.code, excinfo.value.status_code, excinfo.value.data["Message"]) == (
         "NotExists.UserId", 404, "The user nobody@ccc-demo does not exist in instance ccc-demo.")
+
+
+def test_the_sdk_reads_a_page_of_a_generated_floor(sdk_client: SdkFactory) -> None:
+    """A floor's rows carry what the default cast's never do (StateCode, CounterParty, BreakCode, several
+    skill groups); the SDK's models take them as they are."""
+    with simulator_in_thread(scenario=with_floor(default_scenario(), 200)) as floor:
+        client = sdk_client(floor)
+        page = client.list_realtime_agent_states(models.ListRealtimeAgentStatesRequest(
+            instance_id=FLOOR_INSTANCE_ID, page_number=2, page_size=100)).body.data
+        instance = floor.state.instances[FLOOR_INSTANCE_ID]
+        assert (page.page_number, page.page_size, page.total_count) == (2, 100, 200)
+        assert [row.agent_id for row in page.list] == list(instance.agents)[100:]
+        consulting = next(row for row in page.list if row.state_code == "Consulting")
+        assert (consulting.state, consulting.call_type) == ("Talking", "Inbound")
+        assert consulting.counter_party == instance.agents[consulting.agent_id].counter_party
+        on_break = next(row for row in page.list if row.state == "Break")
+        assert on_break.break_code in ("Warm-up", "Lunch", "Training", "RingingTimeout")
+        vip = next(row for row in page.list if len(row.skill_group_id_list) == 2)
+        assert vip.skill_group_name_list[1] == "VIP"
+        polled = client.poll_user_status(models.PollUserStatusRequest(
+            instance_id=FLOOR_INSTANCE_ID, user_id=consulting.agent_id)).body.data
+        assert len(polled.call_context.channel_contexts) == 3

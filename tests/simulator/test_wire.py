@@ -7,6 +7,7 @@ client's requests and the simulator agree.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from ccc_mcp.api.signing import (
     signed_request_headers,
 )
 from ccc_mcp.simulator import Simulator
+from ccc_mcp.simulator.responses import json_bytes
 
 from .helpers import call, signed
 
@@ -172,3 +174,11 @@ async def test_sts_token_must_match(asim: Simulator, client: httpx.AsyncClient) 
 async def test_other_paths_are_not_the_api(asim: Simulator, client: httpx.AsyncClient) -> None:
     response = await client.post(f"{asim.endpoint}/v1/unmute")
     assert (response.status_code, response.json()["Code"]) == (404, "InvalidAction.NotFound")
+
+
+def test_answers_are_the_compact_json_python_would_write() -> None:
+    """The encoder is pydantic-core's, for speed at floor size; the bytes are json.dumps' compact UTF-8 form,
+    escapes included, so nothing a client parses changed with it."""
+    tricky = {"Message": 'a\x00\x1f\n\r\t\b\f"\\/é中\u2028\x7f', "List": [1, True, None, -5, {"x": []}],
+              "Big": 17_000_000_000_000}  # fmt: skip
+    assert json_bytes(tricky) == json.dumps(tricky, ensure_ascii=False, separators=(",", ":")).encode()

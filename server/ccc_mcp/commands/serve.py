@@ -196,12 +196,20 @@ def _auth_mode(settings: Settings) -> str:
 
 
 async def _start_simulator(stack: AsyncExitStack, settings: Settings) -> tuple[Settings, CredentialsProvider]:
-    """The embedded simulator on a free loopback port, and the settings and demo key that reach it."""
+    """The embedded simulator on a free loopback port, and the settings and demo key that reach it. Its
+    scenario is what the simulator's environment names (CCC_SIM_SCENARIO, CCC_SIM_FLOOR), else ccc-demo."""
+    from ccc_mcp.commands.simulator import embedded_scenario
     from ccc_mcp.simulator import running_simulator
 
-    sim = await stack.enter_async_context(running_simulator(host="127.0.0.1", port=0))
-    # The simulator has one instance: make it the default, so a model can say just "hold Wang's customer".
-    instance = settings.instance_id or "ccc-demo"
+    try:
+        scenario = embedded_scenario()
+    except ValueError as exc:
+        raise ServeError(f"The embedded simulator cannot start: {exc}") from None
+    sim = await stack.enter_async_context(running_simulator(host="127.0.0.1", port=0, scenario=scenario))
+    # ccc-demo is the default instance, so a model can say just "hold Wang's customer" (a scenario without
+    # it: its first instance); a floor beside it is named by its instance id.
+    ids = [i.instance_id for i in scenario.instances]
+    instance = settings.instance_id or ("ccc-demo" if "ccc-demo" in ids or not ids else ids[0])
     log.warning(
         "Using the embedded CCC simulator at %s (default instance %s; try list_agents, or agent@ccc-demo)",
         sim.endpoint,

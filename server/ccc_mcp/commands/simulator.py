@@ -19,10 +19,13 @@ from ccc_mcp.net.loopback import is_loopback_host
 if TYPE_CHECKING:
     import socket
 
+    from pydantic import ValidationError
+
+    from ccc_mcp.config.settings import SimulatorSettings
     from ccc_mcp.simulator.runner import Simulator
+    from ccc_mcp.simulator.scenario import Scenario
 
-__all__ = ["add_simulator_arguments", "banner", "run_simulator"]
-
+__all__ = ["add_simulator_arguments", "banner", "configured_scenario", "embedded_scenario", "run_simulator"]
 
 
 def add_simulator_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +49,39 @@ def _environment() -> dict[str, object]:
         return {name: field.default for name, field in SimulatorSettings.model_fields.items()}
 
 
+def configured_scenario(settings: SimulatorSettings) -> Scenario:
+    """The scenario file (else the built-in ccc-demo scenario), plus instance ccc-floor when a floor is asked
+    for. A bad file, or a floor whose instance id the file already uses, raises ScenarioError."""
+    from ccc_mcp.simulator.scenario import default_scenario, load_scenario, with_floor
+
+    scenario = load_scenario(settings.scenario) if settings.scenario else default_scenario()
+    if settings.floor is not None:
+        scenario = with_floor(scenario, settings.floor, seed=settings.floor_seed)
+    return scenario
+
+
+def embedded_scenario() -> Scenario:
+    """What `ccc-mcp serve --simulator` runs: the scenario the simulator's own environment names
+    (CCC_SIM_SCENARIO, CCC_SIM_FLOOR, CCC_SIM_FLOOR_SEED), so a floor is one variable away. Raises
+    ValueError, in one line naming the setting, when that environment is not valid."""
+    from pydantic import ValidationError
+
+    from ccc_mcp.config.settings import SimulatorSettings
+
+    try:
+        return configured_scenario(SimulatorSettings())
+    except ValidationError as exc:
+        raise ValueError("; ".join(_setting_errors(exc))) from None
+
+
+def _setting_errors(exc: ValidationError) -> list[str]:
+    """One line per bad setting, naming it (pydantic's own wording for what is wrong)."""
+    return [
+        f"invalid setting {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+
+
 def banner(sim: Simulator) -> str:
     """What a newcomer needs to point a client at the running simulator."""
     from ccc_mcp.simulator.clock import FixedClock
@@ -61,6 +97,12 @@ def banner(sim: Simulator) -> str:
         lines.append(f"  SecurityToken    {demo.security_token}")
     instances = ", ".join(i.instance_id for i in sim.scenario.instances) or "(none)"
     lines.append(f"  Instances        {instances}")
+    for instance in sim.scenario.instances:
+        if instance.floor is not None:
+            lines.append(
+                f"  Floor            {instance.instance_id}: {instance.floor.agents} agents, seed {instance.floor.seed}"
+                f"  (ListRealtimeAgentStates InstanceId={instance.instance_id})"
+            )
     if sim.scenario.name == "default":
         lines.append("  Try              UnmuteCall InstanceId=ccc-demo UserId=agent@ccc-demo (muted on job-demo-1)")
         lines.append("                   PollUserStatus InstanceId=ccc-demo UserId=wang@ccc-demo (on job-demo-3)")
@@ -109,9 +151,8 @@ def run_simulator(args: argparse.Namespace) -> int:
     try:
         settings = SimulatorSettings(**given)
     except ValidationError as exc:
-        for error in exc.errors(include_url=False, include_input=False):
-            where = ".".join(str(part) for part in error["loc"])
-            sys.stderr.write(f"ccc-mcp simulator: invalid setting {where}: {error['msg']}\n")
+        for line in _setting_errors(exc):
+            sys.stderr.write(f"ccc-mcp simulator: {line}\n")
         return 2
     configure_logging(settings.log_level, only="ccc_mcp.simulator")
     host, port = settings.host, settings.port
@@ -128,7 +169,7 @@ def run_simulator(args: argparse.Namespace) -> int:
             rules, seed = load_faults(settings.faults)
         fixed = settings.fixed_clock
         sim = Simulator(
-            settings.scenario,
+            configured_scenario(settings),
             rules,
             settings.admin,
             seed=seed if seed is not None else settings.seed,

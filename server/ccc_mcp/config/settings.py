@@ -341,6 +341,22 @@ class SimulatorSettings(BaseSettings):
     seed: int = Field(
         0, validation_alias="CCC_SIM_SEED", description="Seed of the random draws of probabilistic faults."
     )
+    floor: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        validation_alias="CCC_SIM_FLOOR",
+        description="Add instance ccc-floor: a generated floor of N agents (1-10000) with a realistic mix of "
+        "states, mutes, holds and consult calls, the same for the same N and seed; the scenario's own "
+        "instances stay as they are. Unset: no floor.",
+        json_schema_extra={"metavar": "N"},
+    )
+    floor_seed: int = Field(
+        0,
+        validation_alias="CCC_SIM_FLOOR_SEED",
+        description="Seed of the floor: who is in which state, and the times. The counts depend on N alone.",
+        json_schema_extra={"metavar": "SEED"},
+    )
     fixed_clock: int | None = Field(
         None,
         validation_alias="CCC_SIM_FIXED_CLOCK",
@@ -367,7 +383,7 @@ class SimulatorSettings(BaseSettings):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("scenario", "faults", "fixed_clock", mode="before")
+    @field_validator("scenario", "faults", "fixed_clock", "floor", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -8,6 +8,10 @@ use, so the MCP server's start-up never pays for a simulator it does not run.
         sim.endpoint, sim.access_key_id, sim.access_key_secret, sim.state, sim.faults
 
     async with running_simulator(clock=FixedClock(1_700_000_600_000)) as sim:   # byte-for-byte answers
+
+    async with running_simulator(scenario=with_floor(default_scenario(), 1000)) as sim:   # + ccc-floor
+        census(sim.state.instances[FLOOR_INSTANCE_ID]) == expected_census(floor_mix(1000), FLOOR_INSTANCE_ID)
+        sim.stats.polls_by_job                  # PollUserStatus answers per JobId
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ccc_mcp.simulator.accounting import RequestStats
     from ccc_mcp.simulator.clock import Clock, FixedClock, wall_clock
     from ccc_mcp.simulator.faults import FaultError, FaultInjector, FaultRule, load_faults
+    from ccc_mcp.simulator.floor import FLOOR_INSTANCE_ID, FloorMix, floor_mix
+    from ccc_mcp.simulator.headcount import census, expected_census, summary
     from ccc_mcp.simulator.runner import Simulator, running_simulator, simulator_in_thread
-    from ccc_mcp.simulator.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+    from ccc_mcp.simulator.scenario import Scenario, ScenarioError, default_scenario, load_scenario, with_floor
     from ccc_mcp.simulator.state import SimulatorState
 
 _EXPORTS = {
@@ -30,6 +37,14 @@ _EXPORTS = {
     "ScenarioError": "scenario",
     "default_scenario": "scenario",
     "load_scenario": "scenario",
+    "with_floor": "scenario",
+    "FLOOR_INSTANCE_ID": "floor",
+    "FloorMix": "floor",
+    "floor_mix": "floor",
+    "census": "headcount",
+    "expected_census": "headcount",
+    "summary": "headcount",
+    "RequestStats": "accounting",
     "FaultError": "faults",
     "FaultInjector": "faults",
     "FaultRule": "faults",
@@ -41,21 +56,29 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "FLOOR_INSTANCE_ID",
     "Clock",
     "FaultError",
     "FaultInjector",
     "FaultRule",
     "FixedClock",
+    "FloorMix",
+    "RequestStats",
     "Scenario",
     "ScenarioError",
     "Simulator",
     "SimulatorState",
+    "census",
     "default_scenario",
+    "expected_census",
+    "floor_mix",
     "load_faults",
     "load_scenario",
     "running_simulator",
     "simulator_in_thread",
+    "summary",
     "wall_clock",
+    "with_floor",
 ]
 
 

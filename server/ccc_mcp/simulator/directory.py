@@ -11,7 +11,7 @@ states is inferred from CCC's Chinese labels, which match pair by pair.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+Check = Callable[[Agent], bool]
 
 # UserContext.UserState -> ListRealtimeAgentStates.State
 REALTIME_STATES: dict[str, str] = {
@@ -119,23 +120,55 @@ class RealtimeFilter:
     outbound_scenario: bool | None = None
     media_type: str | None = None
 
-    def matches(self, instance: Instance, agent: Agent) -> bool:
-        return (
-            self._profile_matches(agent)
-            and _in(realtime_state(agent.state), self.states)
-            and _in(agent_call_type(instance, agent), self.call_types)
-            and (self.media_type is None or self.media_type.upper() in _AUDIO_MEDIA)
-        )
+    def checks(self, instance: Instance) -> list[Check]:
+        """One predicate per filter that is set, built once per request: a generated floor has thousands of
+        agents, and every filter left unset must cost them nothing."""
+        if self.media_type is not None and self.media_type.upper() not in _AUDIO_MEDIA:
+            return [_nobody]
+        found: list[Check] = []
+        if (ids := self.agent_ids) is not None:
+            found.append(lambda a: a.user_id.casefold() in ids)
+        if (group := self.skill_group_id) is not None:
+            found.append(lambda a: group in a.skill_groups)
+        if self.agent_name is not None:
+            found.append(_search(self.agent_name, lambda a: (a.display_name,)))
+        if self.query is not None:
+            found.append(_search(self.query, _query_fields))
+        if (modes := self.work_modes) is not None:
+            found.append(lambda a: _in(a.work_mode, modes))
+        if (outbound := self.outbound_scenario) is not None:
+            found.append(lambda a: a.outbound_scenario == outbound)
+        if self.states is not None:
+            found.append(_state_check(self.states))
+        if (call_types := self.call_types) is not None:
+            found.append(lambda a: _in(agent_call_type(instance, a), call_types))
+        return found
 
-    def _profile_matches(self, agent: Agent) -> bool:
-        return (
-            (self.agent_ids is None or agent.user_id.casefold() in self.agent_ids)
-            and (self.skill_group_id is None or self.skill_group_id in agent.skill_groups)
-            and (self.agent_name is None or contains(agent.display_name, self.agent_name))
-            and (self.query is None or any(contains(v, self.query) for v in _query_fields(agent)))
-            and _in(agent.work_mode, self.work_modes)
-            and (self.outbound_scenario is None or agent.outbound_scenario == self.outbound_scenario)
-        )
+    def matches(self, instance: Instance, agent: Agent) -> bool:
+        return all(check(agent) for check in self.checks(instance))
+
+
+def _nobody(agent: Agent) -> bool:
+    return False
+
+
+def _state_check(states: frozenset[str]) -> Check:
+    """`StateList`: whether an agent's realtime state is wanted, worked out once per UserState."""
+    wanted: dict[str, bool] = {}
+
+    def check(agent: Agent) -> bool:
+        known = wanted.get(agent.state)
+        if known is None:
+            known = wanted[agent.state] = _in(realtime_state(agent.state), states)
+        return known
+
+    return check
+
+
+def _search(text: str, fields: Callable[[Agent], tuple[str | None, ...]]) -> Check:
+    """`contains` over an agent's `fields`, with the needle folded once rather than once per agent."""
+    needle = text.casefold()
+    return lambda agent: any(value is not None and needle in value.casefold() for value in fields(agent))
 
 
 def _query_fields(agent: Agent) -> tuple[str | None, ...]:
@@ -153,4 +186,7 @@ def matching(instance: Instance, keep: UserFilter | RealtimeFilter) -> list[Agen
     """The instance's agents that pass `keep`, in scenario order (stable, so pages never overlap)."""
     if isinstance(keep, UserFilter):
         return [a for a in instance.agents.values() if keep.matches(a)]
-    return [a for a in instance.agents.values() if keep.matches(instance, a)]
+    agents = list(instance.agents.values())
+    for check in keep.checks(instance):
+        agents = [a for a in agents if check(a)]
+    return agents

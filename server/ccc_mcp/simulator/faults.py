@@ -8,7 +8,9 @@ Kinds:
 - `latency`     wait `ms` before handling (adds to any other fault);
 - `error`       answer `status` with `code`, in the gateway's body (`style: gateway`) or CCC's envelope
                 (`style: ccc`, with `params`), optionally with `x-acs-retry-after`;
-- `throttle`    `Throttling.User` (or another `code`) with status 400 or 429, optional `retry_after`;
+- `throttle`    `Throttling.User` (or another `code`) with status 400 or 429, optional `retry_after`; with
+                `rate` (requests per second, and `burst`), only the matching requests beyond that rate are
+                throttled: a token bucket, timed by the injector's monotonic clock (injectable in tests);
 - `disconnect`  close the connection without answering (`after_action: true` applies the action first:
                 the outcome is unknown to the client);
 - `malformed`   a body that is not the JSON envelope: `html`, `text`, `empty` or `garbage`;
@@ -22,14 +24,16 @@ This module is pure (rules and selection); `responses.py` turns a chosen rule in
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from ccc_mcp.simulator.validation import describe_validation_error, read_json_file
 
@@ -41,6 +45,7 @@ __all__ = [
     "FaultRule",
     "LatencyFault",
     "MalformedFault",
+    "Monotonic",
     "ThrottleFault",
     "TrickleFault",
     "TruncatedFault",
@@ -84,6 +89,14 @@ class ThrottleFault(_Rule):
     status: Literal[400, 429] = 400
     code: str = "Throttling.User"
     retry_after: int | None = Field(None, ge=0, description="Seconds, sent as x-acs-retry-after.")
+    rate: float | None = Field(None, gt=0, description="Requests per second let through; only those beyond it fail.")
+    burst: int | None = Field(None, ge=1, description="With rate: requests let through at once (default ceil(rate)).")
+
+    @model_validator(mode="after")
+    def _burst_needs_rate(self) -> ThrottleFault:
+        if self.burst is not None and self.rate is None:
+            raise ValueError("burst needs rate: it is the size of the rate's bucket")
+        return self
 
 
 class DisconnectFault(_Rule):
@@ -138,10 +151,42 @@ def load_faults(path: str | Path) -> tuple[list[FaultRule], int | None]:
     return parse_rules(data, f"{source}'s rules"), seed
 
 
+_EPSILON = 1e-9
+Monotonic = Callable[[], float]
+"""Seconds from an arbitrary origin, never going back (`time.monotonic`, or a test's own)."""
+
+
+@dataclass(slots=True)
+class _Bucket:
+    """A token bucket: `burst` tokens at most, `rate` more per second; a request let through takes one."""
+
+    rate: float
+    burst: int
+    tokens: float
+    at: float
+
+    def admit(self, now: float) -> bool:
+        self.tokens = min(float(self.burst), self.tokens + max(0.0, now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1.0 - _EPSILON:  # five fifths of a token are one, rounding aside
+            return False
+        self.tokens -= 1.0
+        return True
+
+
 @dataclass(slots=True)
 class _Active:
     rule: FaultRule
     remaining: int | None
+    bucket: _Bucket | None = None
+
+
+def _bucket_of(rule: FaultRule, now: Monotonic) -> _Bucket | None:
+    """A full bucket for a rate rule (None for every other rule)."""
+    if not isinstance(rule, ThrottleFault) or rule.rate is None:
+        return None
+    burst = rule.burst if rule.burst is not None else max(1, math.ceil(rule.rate))
+    return _Bucket(rule.rate, burst, float(burst), now())
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +200,13 @@ class FaultPlan:
 class FaultInjector:
     """The live list of rules. Thread-safe: tests add and clear rules while the server runs."""
 
-    def __init__(self, rules: Iterable[FaultRule | Mapping[str, Any]] = (), seed: int = 0) -> None:
+    def __init__(
+        self, rules: Iterable[FaultRule | Mapping[str, Any]] = (), seed: int = 0, *, monotonic: Monotonic | None = None
+    ) -> None:
         self._lock = threading.Lock()
         self._active: list[_Active] = []
         self._rng = random.Random(seed)  # noqa: S311 - deterministic fault schedule, not security
+        self._monotonic: Monotonic = monotonic if monotonic is not None else time.monotonic
         self.add(*rules)
 
     def add(self, *rules: FaultRule | Mapping[str, Any]) -> list[FaultRule]:
@@ -167,7 +215,7 @@ class FaultInjector:
         for rule in rules:
             parsed.extend([rule] if isinstance(rule, _Rule) else parse_rules(rule))
         with self._lock:
-            self._active.extend(_Active(rule, rule.times) for rule in parsed)
+            self._active.extend(_Active(rule, rule.times, _bucket_of(rule, self._monotonic)) for rule in parsed)
         return parsed
 
     def clear(self) -> int:
@@ -193,17 +241,23 @@ class FaultInjector:
     def plan(self, action: str | None) -> FaultPlan:
         """Decide the faults of one request: all matching latency rules add up; the first other rule wins.
 
-        A rule only counts (and uses up one of its `times`) when its probability draw succeeds.
+        A rule only counts (and uses up one of its `times`) when its probability draw succeeds; a rate rule
+        only applies to a request its bucket does not let through (which takes no token).
         """
         with self._lock:
             if not self._active:
                 return FaultPlan()
             latency = 0
             chosen: FaultRule | None = None
+            now: float | None = None
             for active in self._active:
                 rule = active.rule
                 if not rule.matches(action) or (chosen is not None and rule.kind != "latency"):
                     continue
+                if active.bucket is not None:
+                    now = self._monotonic() if now is None else now
+                    if active.bucket.admit(now):
+                        continue
                 if rule.probability is not None and self._rng.random() >= rule.probability:
                     continue
                 if isinstance(rule, LatencyFault):

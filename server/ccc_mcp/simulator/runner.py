@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from ccc_mcp.net.asgi import bind_socket, hosted
+from ccc_mcp.simulator.accounting import RequestStats
 from ccc_mcp.simulator.clock import Clock, wall_clock
-from ccc_mcp.simulator.faults import FaultInjector, FaultRule
+from ccc_mcp.simulator.faults import FaultInjector, FaultRule, Monotonic
 from ccc_mcp.simulator.scenario import Scenario, default_scenario, load_scenario
-from ccc_mcp.simulator.service import RequestStats, SimulatorApp
+from ccc_mcp.simulator.service import SimulatorApp
 
 __all__ = ["Simulator", "hosted_simulator", "running_simulator", "simulator_in_thread"]
 
@@ -34,7 +35,8 @@ class Simulator:
     """One simulator: its scenario, live state, fault rules and ASGI app; `endpoint` once it listens.
 
     `clock` (epoch ms) is "now" in its answers: wall time by default, a `FixedClock` for byte-for-byte
-    answers. It never affects the signature date window, which always follows wall time.
+    answers. It never affects the signature date window, which always follows wall time. `fault_clock`
+    (seconds, `time.monotonic` by default) times the fault rules that throttle above a rate.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class Simulator:
         *,
         seed: int = 0,
         clock: Clock | None = None,
+        fault_clock: Monotonic | None = None,
     ) -> None:
         if scenario is None:
             scenario = default_scenario()
@@ -52,7 +55,10 @@ class Simulator:
             scenario = load_scenario(Path(scenario))
         self.clock: Clock = clock if clock is not None else wall_clock
         self.app = SimulatorApp(
-            scenario=scenario, faults=FaultInjector(faults, seed), admin=admin, clock=self.clock
+            scenario=scenario,
+            faults=FaultInjector(faults, seed, monotonic=fault_clock),
+            admin=admin,
+            clock=self.clock,
         )
         self.state, self.faults, self.verifier = self.app.state, self.app.faults, self.app.verifier
         self.admin = admin
@@ -111,10 +117,11 @@ async def running_simulator(
     *,
     seed: int = 0,
     clock: Clock | None = None,
+    fault_clock: Monotonic | None = None,
 ) -> AsyncIterator[Simulator]:
     """A simulator listening on host:port in the current event loop, for the duration of the block.
-    `clock`: see `Simulator` (default wall time)."""
-    sim = Simulator(scenario, faults, admin, seed=seed, clock=clock)
+    `clock` and `fault_clock`: see `Simulator` (default wall time and `time.monotonic`)."""
+    sim = Simulator(scenario, faults, admin, seed=seed, clock=clock, fault_clock=fault_clock)
     sock = bind_socket(host, port)
     async with hosted_simulator(sim, sock) as running:
         yield running
@@ -130,9 +137,10 @@ def simulator_in_thread(
     *,
     seed: int = 0,
     clock: Clock | None = None,
+    fault_clock: Monotonic | None = None,
 ) -> Iterator[Simulator]:
     """`running_simulator` for synchronous code: the server runs on its own loop in a daemon thread."""
-    sim = Simulator(scenario, faults, admin, seed=seed, clock=clock)
+    sim = Simulator(scenario, faults, admin, seed=seed, clock=clock, fault_clock=fault_clock)
     sock = bind_socket(host, port)
     ready = threading.Event()
     failure: list[BaseException] = []

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,6 +24,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ccc_mcp.net.loopback import is_loopback_host
+from ccc_mcp.simulator.accounting import RequestStats
 from ccc_mcp.simulator.actions import (
     ACTIONS,
     API_VERSION,
@@ -46,6 +46,7 @@ from ccc_mcp.simulator.faults import (
     TruncatedFault,
     parse_rules,
 )
+from ccc_mcp.simulator.headcount import summary
 from ccc_mcp.simulator.responses import (
     TRANSPORT_KEY,
     DroppedConnection,
@@ -59,7 +60,7 @@ from ccc_mcp.simulator.responses import (
 from ccc_mcp.simulator.scenario import Scenario, ScenarioError, build_state, parse_scenario
 from ccc_mcp.simulator.wire_errors import CccError, GatewayError
 
-__all__ = ["RequestStats", "SimulatorApp"]
+__all__ = ["SimulatorApp"]
 
 request_log = logging.getLogger("ccc_mcp.simulator.requests")
 log = logging.getLogger("ccc_mcp.simulator")
@@ -146,22 +147,6 @@ def _admin_refusal(scope: Scope) -> Response | None:
     return None
 
 
-@dataclass
-class RequestStats:
-    """What reached the wire, for tests that must count attempts or see a client hang up.
-
-    `received` counts requests as they arrive; `outcomes` counts each one's final code when it is done
-    (`OK`, an error code, `fault:<kind>`, `client:hung-up`), which for a slow answer is later.
-    """
-
-    received: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-
-    def clear(self) -> None:
-        self.received = 0
-        self.outcomes.clear()
-
-
 class SimulatorApp:
     """The ASGI callable. Holds the live state, the fault rules and the verifier it answers from."""
 
@@ -198,7 +183,7 @@ class SimulatorApp:
         params = _merged_params(query, headers, body)
         action = headers.get("x-acs-action") or params.get("Action")
         wire = WireRequest(scope, headers, query, params, body, action, new_request_id())
-        self.stats.received += 1
+        self.stats.arrived(action, params)
         status = 0
         try:
             response = await self._answer(wire, receive)
@@ -207,7 +192,7 @@ class SimulatorApp:
             status = 0 if isinstance(response, DroppedConnection) else response.status_code
             await response(scope, receive, send)
         finally:
-            self.stats.outcomes[wire.code] += 1
+            self.stats.finished(action, wire.code)
             _log_request(wire, status, started)
 
     async def _answer(self, wire: WireRequest, receive: Receive) -> Response | None:
@@ -259,6 +244,7 @@ class SimulatorApp:
             error = GatewayError("InternalError")
             return json_response(gateway_error_body(request_id, wire.host_id, error), error.status, request_id)
         wire.code = "OK"
+        self.stats.answered(wire.action, data)
         return json_response(success_envelope(request_id, data, params=spec.params_in_success), 200, request_id)
 
     # -- the admin API ----------------------------------------------------------------------------
@@ -267,6 +253,8 @@ class SimulatorApp:
         return Starlette(
             routes=[
                 Route("/_admin/state", self._admin_state, methods=["GET"]),
+                Route("/_admin/summary", self._admin_summary, methods=["GET"]),
+                Route("/_admin/requests", self._admin_requests, methods=["GET", "DELETE"]),
                 Route("/_admin/reset", self._admin_reset, methods=["POST"]),
                 Route("/_admin/faults", self._admin_faults, methods=["GET", "POST", "DELETE"]),
                 Route("/_admin/scenario", self._admin_scenario, methods=["GET", "PUT"]),
@@ -280,6 +268,18 @@ class SimulatorApp:
 
     async def _admin_state(self, request: Request) -> Response:
         return JSONResponse(self.state.snapshot())
+
+    async def _admin_summary(self, request: Request) -> Response:
+        """Every instance's head count (headcount.py): states, calls, mutes, holds, consult calls, groups."""
+        return JSONResponse(summary(self.state))
+
+    async def _admin_requests(self, request: Request) -> Response:
+        """The request counts (accounting.py); DELETE clears them and says how many requests they held."""
+        if request.method == "DELETE":
+            received = self.stats.received
+            self.stats.clear()
+            return JSONResponse({"cleared": received})
+        return JSONResponse(self.stats.snapshot())
 
     async def _admin_reset(self, request: Request) -> Response:
         """Back to the scenario's initial state; the nonce memory is forgotten too (faults are kept)."""
