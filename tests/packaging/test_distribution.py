@@ -1,9 +1,13 @@
 """What `pip install .` ships: the wheel holds the `ccc_mcp` package and its metadata, nothing else; the
-sdist the package, README and pyproject; one version (`ccc_mcp.__version__`) everywhere."""
+sdist the package, README and pyproject; one version (`ccc_mcp.__version__`) everywhere. The metadata is what
+PyPI, uvx and the MCP registry read: both console scripts, the Python requirement, and the README as the
+description, with the registry's `mcp-name:` line in it."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -51,13 +55,30 @@ def test_wheel_holds_the_package_and_nothing_else(dist: Path) -> None:
         "WHEEL",
         "entry_points.txt",
     ]
-    archive = zipfile.ZipFile(wheel)
-    entry_points = archive.read(info + "entry_points.txt").decode()
-    assert "ccc-mcp = ccc_mcp.cli:main" in entry_points
-    metadata = archive.read(info + "METADATA").decode()
-    assert f"Version: {ccc_mcp.__version__}\n" in metadata
-    assert "Requires-Python: >=3.11" in metadata
-    assert "Provides-Extra: examples" in metadata
+    assert_release_metadata(wheel)
+    assert "Provides-Extra: examples" in wheel_file(wheel, "METADATA")
+
+
+def wheel_file(wheel: Path, name: str) -> str:
+    """A file of the wheel's .dist-info directory."""
+    version = wheel.name.split("-")[1]
+    return zipfile.ZipFile(wheel).read(f"ccc_mcp_server-{version}.dist-info/{name}").decode()
+
+
+def assert_release_metadata(wheel: Path) -> None:
+    """What uvx, pipx, PyPI and the MCP registry read from a wheel (also run on the wheel CI builds with uv)."""
+    entry_points = wheel_file(wheel, "entry_points.txt")
+    for script in ("ccc-mcp", "ccc-mcp-server"):  # uvx ccc-mcp-server runs the one named after the package
+        assert f"{script} = ccc_mcp.cli:main" in entry_points.splitlines(), entry_points
+    metadata = wheel_file(wheel, "METADATA")
+    headers, _, description = metadata.partition("\n\n")
+    assert "Name: ccc-mcp-server" in headers.splitlines()
+    assert f"Version: {ccc_mcp.__version__}" in headers.splitlines()
+    assert "Requires-Python: >=3.11" in headers.splitlines()
+    assert "Description-Content-Type: text/markdown" in headers.splitlines()
+    registry = json.loads((ROOT / "server.json").read_text())["name"]
+    assert f"<!-- mcp-name: {registry} -->" in description, "the registry's proof that the package is ours"
+    assert description.strip() == (ROOT / "README.md").read_text().strip()
 
 
 def test_sdist_holds_the_package_readme_and_pyproject(dist: Path) -> None:
@@ -70,8 +91,16 @@ def test_sdist_holds_the_package_readme_and_pyproject(dist: Path) -> None:
     assert sorted(set(names) - set(package)) == [".gitignore", "PKG-INFO", "README.md", "pyproject.toml"]
 
 
-def test_one_version_everywhere() -> None:
+@pytest.mark.parametrize("script", ["ccc-mcp", "ccc-mcp-server"])
+def test_one_version_everywhere(script: str) -> None:
     assert importlib.metadata.version("ccc-mcp-server") == ccc_mcp.__version__
-    script = Path(sys.executable).parent / "ccc-mcp"
-    done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60, check=True)
+    path = Path(sys.executable).parent / script
+    done = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == f"ccc-mcp {ccc_mcp.__version__}"
+
+
+def test_the_changelog_says_what_this_version_changed() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    sections = re.findall(r"^## (\S+)$", changelog, re.MULTILINE)
+    assert sections[0] == ccc_mcp.__version__, "the newest section is the version being released"
+    assert len(sections) == len(set(sections))

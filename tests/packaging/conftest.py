@@ -1,0 +1,102 @@
+"""What the packaging tests share: the repository's generator scripts, the built artifacts CI hands them, and
+an empty environment to run those artifacts in.
+
+CI (.ci/run) builds the wheel and sdist with uv (installed from PyPI), runs the demo from the wheel with uvx and
+installs a bundle the way a host does (both with the network, filling a uv cache), installs the bundle CLI
+from npm, and names them for the tests:
+
+    CCC_MCP_DIST       the directory holding the built wheel and sdist
+    CCC_MCP_UV         the uv executable (uvx beside it)
+    CCC_MCP_UV_CACHE   the uv cache those steps filled: the tests run uv offline from it
+    CCC_MCP_MCPB       the mcpb executable of @anthropic-ai/mcpb
+
+Without them the tests that need them skip, except under CI=true, where they fail: CI must run them. By hand,
+run the block of .ci/run that sets them, then export them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.examples.conftest import unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What an empty environment keeps of this one: how to reach the package index (never used: uv runs offline
+# here) and the locale. Nothing of the repository, its .venv, or the developer's Alibaba or CCC settings.
+KEPT = ("SSL_CERT_FILE", "SSL_CERT_DIR", "LANG", "LC_ALL")
+
+
+def script(name: str) -> ModuleType:
+    """scripts/<name>.py as a module (the repository's scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def artifact(variable: str, what: str) -> Path:
+    """The path CI put in `variable`, which must exist; a skip (a failure under CI=true) when unset."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        unavailable(f"set {variable} to {what} (see tests/packaging/conftest.py)")
+    path = Path(value)
+    if not path.exists():
+        pytest.fail(f"{variable}={value} does not exist (in CI: did its step in .ci/run fail?)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def dist() -> Path:
+    return artifact("CCC_MCP_DIST", "the directory of the built wheel and sdist")
+
+
+@pytest.fixture(scope="session")
+def wheel(dist: Path) -> Path:
+    [built] = dist.glob("*.whl")
+    return built
+
+
+@pytest.fixture(scope="session")
+def sdist(dist: Path) -> Path:
+    [built] = dist.glob("*.tar.gz")
+    return built
+
+
+@pytest.fixture(scope="session")
+def uv() -> Path:
+    return artifact("CCC_MCP_UV", "the uv executable")
+
+
+@pytest.fixture(scope="session")
+def mcpb() -> Path:
+    return artifact("CCC_MCP_MCPB", "the mcpb executable (npm @anthropic-ai/mcpb)")
+
+
+@pytest.fixture
+def empty_environment(uv: Path, tmp_path: Path) -> dict[str, str]:
+    """A user's machine with uv and nothing else: a fresh home and uv's own directories under tmp_path, uv on
+    PATH, the cache CI filled and no network (UV_OFFLINE), no interpreter downloads."""
+    cache = artifact("CCC_MCP_UV_CACHE", "the uv cache the CI steps filled")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {name: os.environ[name] for name in KEPT if name in os.environ}
+    env.update({
+        "HOME": str(home),
+        "PATH": os.pathsep.join([str(uv.parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local/share"),
+        "XDG_CONFIG_HOME": str(home / ".config"), "UV_TOOL_DIR": str(home / "uv-tools"),
+        "UV_TOOL_BIN_DIR": str(home / ".local/bin"), "UV_PYTHON_INSTALL_DIR": str(home / "uv-python"),
+        "UV_CACHE_DIR": str(cache), "UV_OFFLINE": "1", "UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1",
+        "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+    })  # fmt: skip
+    return env
