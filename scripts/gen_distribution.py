@@ -48,8 +48,9 @@ class Variable:
 
 VARIABLES = (
     Variable("ALIBABA_CLOUD_ACCESS_KEY_ID", "access_key_id", "AccessKey ID", "LTAI…", secret=True, required=True),
-    Variable("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "access_key_secret", "AccessKey secret", "…", secret=True,
-             required=True),  # fmt: skip
+    Variable(
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "access_key_secret", "AccessKey secret", "…", secret=True, required=True
+    ),
     Variable("CCC_INSTANCE_ID", "instance_id", "Default instance", "your-instance-id"),
     Variable("CCC_REGION", "region", "Region", "cn-shanghai"),
     Variable("CCC_USER_ID", "user_id", "Default agent", "agent@your-instance-id"),
@@ -243,12 +244,14 @@ def vscode_config(simulator: bool) -> dict[str, Any]:
     config: dict[str, Any] = {"name": SERVER_KEY, "type": "stdio", **launch(simulator)}
     if not simulator:
         config["env"] = {variable.env: f"${{input:ccc-{variable.key}}}" for variable in quick_variables()}
-        config["inputs"] = [
-            {"type": "promptString", "id": f"ccc-{variable.key}", "description": variable.title,
-             "password": variable.secret}  # fmt: skip
-            for variable in quick_variables()
-        ]
+        config["inputs"] = [prompt(variable) for variable in quick_variables()]
     return config
+
+
+def prompt(variable: Variable) -> dict[str, Any]:
+    """A VS Code input: the user types the value when the server first starts; a secret as a password."""
+    return {"type": "promptString", "id": f"ccc-{variable.key}", "description": variable.title,
+            "password": variable.secret}  # fmt: skip
 
 
 def cursor_config(simulator: bool) -> dict[str, Any]:

@@ -332,7 +332,8 @@ def stored_schemas_text() -> str:
 def distribution() -> ModuleType:
     """scripts/gen_distribution.py, the sibling that writes what installs the server."""
     spec = importlib.util.spec_from_file_location("gen_distribution", ROOT / "scripts" / "gen_distribution.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)

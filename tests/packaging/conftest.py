@@ -5,10 +5,10 @@ CI (.ci/run) builds the wheel and sdist with uv (installed from PyPI), runs the 
 installs a bundle the way a host does (both with the network, filling a uv cache), installs the bundle CLI
 from npm, and names them for the tests:
 
-    CCC_MCP_DIST       the directory holding the built wheel and sdist
-    CCC_MCP_UV         the uv executable (uvx beside it)
-    CCC_MCP_UV_CACHE   the uv cache those steps filled: the tests run uv offline from it
-    CCC_MCP_MCPB       the mcpb executable of @anthropic-ai/mcpb
+    PACKAGING_DIST       the directory holding the built wheel and sdist
+    PACKAGING_UV         the uv executable (uvx beside it)
+    PACKAGING_UV_CACHE   the uv cache those steps filled: the tests run uv offline from it
+    PACKAGING_MCPB       the mcpb executable of @anthropic-ai/mcpb
 
 Without them the tests that need them skip, except under CI=true, where they fail: CI must run them. By hand,
 run the block of .ci/run that sets them, then export them.
@@ -19,14 +19,19 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
+from ccc_mcp.api.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN
 from tests.examples.conftest import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
+# The variables that carry a secret: the only ones an installer may store as one, and must.
+CREDENTIALS = frozenset({ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN})
 
 # What an empty environment keeps of this one: how to reach the package index (never used: uv runs offline
 # here) and the locale. Nothing of the repository, its .venv, or the developer's Alibaba or CCC settings.
@@ -56,8 +61,15 @@ def artifact(variable: str, what: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def pyproject() -> dict[str, Any]:
+    """pyproject.toml's [project] table."""
+    data: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return data
+
+
+@pytest.fixture(scope="session")
 def dist() -> Path:
-    return artifact("CCC_MCP_DIST", "the directory of the built wheel and sdist")
+    return artifact("PACKAGING_DIST", "the directory of the built wheel and sdist")
 
 
 @pytest.fixture(scope="session")
@@ -74,19 +86,19 @@ def sdist(dist: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def uv() -> Path:
-    return artifact("CCC_MCP_UV", "the uv executable")
+    return artifact("PACKAGING_UV", "the uv executable")
 
 
 @pytest.fixture(scope="session")
 def mcpb() -> Path:
-    return artifact("CCC_MCP_MCPB", "the mcpb executable (npm @anthropic-ai/mcpb)")
+    return artifact("PACKAGING_MCPB", "the mcpb executable (npm @anthropic-ai/mcpb)")
 
 
 @pytest.fixture
 def empty_environment(uv: Path, tmp_path: Path) -> dict[str, str]:
     """A user's machine with uv and nothing else: a fresh home and uv's own directories under tmp_path, uv on
     PATH, the cache CI filled and no network (UV_OFFLINE), no interpreter downloads."""
-    cache = artifact("CCC_MCP_UV_CACHE", "the uv cache the CI steps filled")
+    cache = artifact("PACKAGING_UV_CACHE", "the uv cache the CI steps filled")
     home = tmp_path / "home"
     home.mkdir()
     env = {name: os.environ[name] for name in KEPT if name in os.environ}

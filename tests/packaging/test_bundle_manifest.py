@@ -7,30 +7,21 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from typing import Any
 
 import pytest
 
 import ccc_mcp
-from ccc_mcp.api.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN
+from ccc_mcp.api.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET
 from ccc_mcp.config.settings import Settings
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.registry import TOOLS, tool_names
-from tests.packaging.conftest import ROOT
-
-CREDENTIALS = {ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN}
+from tests.packaging.conftest import CREDENTIALS, ROOT
 
 
 @pytest.fixture(scope="module")
 def manifest() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((ROOT / "manifest.json").read_text())
-    return data
-
-
-@pytest.fixture(scope="module")
-def pyproject() -> dict[str, Any]:
-    data: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     return data
 
 

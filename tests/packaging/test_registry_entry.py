@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from typing import Any
 
 import jsonschema
 import pytest
 
 import ccc_mcp
-from ccc_mcp.api.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN
+from ccc_mcp.api.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET
 from ccc_mcp.config.settings import Settings
-from tests.packaging.conftest import ROOT
+from tests.packaging.conftest import CREDENTIALS, ROOT
 
-CREDENTIALS = {ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN}
 # A version range or a tag instead of one exact version: the registry refuses them.
 NOT_EXACT = re.compile(r"[\^~<>=*,|\s]|^latest$|(^|\.)[xX](\.|$)")
 
@@ -76,12 +74,6 @@ SCHEMA = {
 @pytest.fixture(scope="module")
 def entry() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((ROOT / "server.json").read_text())
-    return data
-
-
-@pytest.fixture(scope="module")
-def pyproject() -> dict[str, Any]:
-    data: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     return data
 
 
