@@ -17,15 +17,18 @@ run the block of .ci/run that sets them, then export them.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+import ccc_mcp
 from ccc_mcp.api.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN
 from tests.examples.conftest import unavailable
 
@@ -68,20 +71,20 @@ def pyproject() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def dist() -> Path:
+def built() -> Path:
     return artifact("PACKAGING_DIST", "the directory of the built wheel and sdist")
 
 
 @pytest.fixture(scope="session")
-def wheel(dist: Path) -> Path:
-    [built] = dist.glob("*.whl")
-    return built
+def wheel(built: Path) -> Path:
+    [found] = built.glob("*.whl")
+    return found
 
 
 @pytest.fixture(scope="session")
-def sdist(dist: Path) -> Path:
-    [built] = dist.glob("*.tar.gz")
-    return built
+def sdist(built: Path) -> Path:
+    [found] = built.glob("*.tar.gz")
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -112,3 +115,25 @@ def empty_environment(uv: Path, tmp_path: Path) -> dict[str, str]:
         "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
     })  # fmt: skip
     return env
+
+
+def wheel_file(wheel: Path, name: str) -> str:
+    """A file of the wheel's .dist-info directory."""
+    version = wheel.name.split("-")[1]
+    return zipfile.ZipFile(wheel).read(f"ccc_mcp_server-{version}.dist-info/{name}").decode()
+
+
+def assert_release_metadata(wheel: Path) -> None:
+    """What uvx, pipx, PyPI and the MCP registry read from a wheel (also run on the wheel CI builds with uv)."""
+    entry_points = wheel_file(wheel, "entry_points.txt")
+    for script in ("ccc-mcp", "ccc-mcp-server"):  # uvx ccc-mcp-server runs the one named after the package
+        assert f"{script} = ccc_mcp.cli:main" in entry_points.splitlines(), entry_points
+    metadata = wheel_file(wheel, "METADATA")
+    headers, _, description = metadata.partition("\n\n")
+    assert "Name: ccc-mcp-server" in headers.splitlines()
+    assert f"Version: {ccc_mcp.__version__}" in headers.splitlines()
+    assert "Requires-Python: >=3.11" in headers.splitlines()
+    assert "Description-Content-Type: text/markdown" in headers.splitlines()
+    registry = json.loads((ROOT / "server.json").read_text())["name"]
+    assert f"<!-- mcp-name: {registry} -->" in description, "the registry's proof that the package is ours"
+    assert description.strip() == (ROOT / "README.md").read_text().strip()

@@ -6,7 +6,6 @@ description, with the registry's `mcp-name:` line in it."""
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import re
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import ccc_mcp
+from tests.packaging.conftest import assert_release_metadata, wheel_file
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "server" / "ccc_mcp"
@@ -57,28 +57,6 @@ def test_wheel_holds_the_package_and_nothing_else(dist: Path) -> None:
     ]
     assert_release_metadata(wheel)
     assert "Provides-Extra: examples" in wheel_file(wheel, "METADATA")
-
-
-def wheel_file(wheel: Path, name: str) -> str:
-    """A file of the wheel's .dist-info directory."""
-    version = wheel.name.split("-")[1]
-    return zipfile.ZipFile(wheel).read(f"ccc_mcp_server-{version}.dist-info/{name}").decode()
-
-
-def assert_release_metadata(wheel: Path) -> None:
-    """What uvx, pipx, PyPI and the MCP registry read from a wheel (also run on the wheel CI builds with uv)."""
-    entry_points = wheel_file(wheel, "entry_points.txt")
-    for script in ("ccc-mcp", "ccc-mcp-server"):  # uvx ccc-mcp-server runs the one named after the package
-        assert f"{script} = ccc_mcp.cli:main" in entry_points.splitlines(), entry_points
-    metadata = wheel_file(wheel, "METADATA")
-    headers, _, description = metadata.partition("\n\n")
-    assert "Name: ccc-mcp-server" in headers.splitlines()
-    assert f"Version: {ccc_mcp.__version__}" in headers.splitlines()
-    assert "Requires-Python: >=3.11" in headers.splitlines()
-    assert "Description-Content-Type: text/markdown" in headers.splitlines()
-    registry = json.loads((ROOT / "server.json").read_text())["name"]
-    assert f"<!-- mcp-name: {registry} -->" in description, "the registry's proof that the package is ours"
-    assert description.strip() == (ROOT / "README.md").read_text().strip()
 
 
 def test_sdist_holds_the_package_readme_and_pyproject(dist: Path) -> None:

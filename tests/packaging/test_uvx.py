@@ -14,7 +14,7 @@ from mcp.client.stdio import StdioServerParameters
 
 import ccc_mcp
 from ccc_mcp.tools.registry import tool_names
-from tests.packaging.test_distribution import assert_release_metadata
+from tests.packaging.conftest import assert_release_metadata
 
 pytestmark = pytest.mark.e2e
 
