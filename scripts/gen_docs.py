@@ -2,6 +2,7 @@
 """Generate the reference docs from their one source of truth.
 
     python scripts/gen_docs.py           rewrite docs/configuration.md, docs/tools.md, docs/troubleshooting.md
+                                        (and server.json, manifest.json, README.md's install blocks)
     python scripts/gen_docs.py --check   exit 1 (naming the files) if any checked-in doc is stale
 
 - docs/configuration.md: the settings model (`ccc_mcp.config.Settings`: env var, default, description) and
@@ -12,6 +13,8 @@
   instead of generating it (tests/tools/test_stored_schemas.py keeps it equal to the models);
 - docs/troubleshooting.md: the credential chain, the endpoint rules (`ccc_mcp.api.endpoints`) and the error
   catalogue (`ccc_mcp.api.errors.CATALOGUE`).
+- server.json, manifest.json and README.md's install blocks: by scripts/gen_distribution.py (see there), from
+  pyproject.toml, the version, the settings model and the tool registry.
 
 `tests/repository/test_docs.py` runs the check, so a change to any of those fails the suite until this is re-run.
 """
@@ -19,12 +22,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -457,10 +462,22 @@ def stored_schemas_text() -> str:
     return json.dumps(stored_schemas(tool_models(TOOLS)), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def distribution() -> ModuleType:
+    """scripts/gen_distribution.py, the sibling that writes what installs the server."""
+    spec = importlib.util.spec_from_file_location("gen_distribution", ROOT / "scripts" / "gen_distribution.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
 def render() -> dict[Path, str]:
     from ccc_mcp.tools.schema import STORED_SCHEMAS
 
-    return {**{DOCS / name: generate() for name, generate in GENERATORS.items()}, STORED_SCHEMAS: stored_schemas_text()}
+    docs = {DOCS / name: generate() for name, generate in GENERATORS.items()}
+    return {**docs, STORED_SCHEMAS: stored_schemas_text(), **distribution().render()}
 
 
 def main(argv: list[str] | None = None) -> int:

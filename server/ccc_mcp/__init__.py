@@ -1,3 +1,3 @@
 """ccc-mcp-server: an MCP server for Alibaba Cloud Contact Center (CCC)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

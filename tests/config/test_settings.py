@@ -49,6 +49,18 @@ def test_blank_instance_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings().instance_id is None
 
 
+def test_optional_fields_an_installer_leaves_empty_mean_their_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bundle host or a registry client passes an optional field the user left empty as "" (server.json,
+    manifest.json): the server then runs as if the variable were unset."""
+    for name in ("CCC_REGION", "CCC_INSTANCE_ID", "CCC_USER_ID", "CCC_ENDPOINT"):
+        monkeypatch.setenv(name, "")
+    settings = load_settings()
+    assert settings.region == "cn-shanghai"
+    assert (settings.instance_id, settings.user_id, settings.endpoint) == (None, None, None)
+    monkeypatch.setenv("CCC_REGION", " ap-southeast-1 ")
+    assert load_settings().region == "ap-southeast-1"
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [("http://127.0.0.1:9000/", "http://127.0.0.1:9000"), ("https://ccc.example.com", "https://ccc.example.com"),

@@ -1,9 +1,12 @@
 """What `pip install .` ships: the wheel holds the `ccc_mcp` package and its metadata, nothing else; the
-sdist the package, README and pyproject; one version (`ccc_mcp.__version__`) everywhere."""
+sdist the package, README and pyproject; one version (`ccc_mcp.__version__`) everywhere. The metadata is what
+PyPI, uvx and the MCP registry read: both console scripts, the Python requirement, and the README as the
+description, with the registry's `mcp-name:` line in it."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import subprocess
 import sys
 import tarfile
@@ -13,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import ccc_mcp
+from tests.packaging.conftest import assert_release_metadata, wheel_file
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "server" / "ccc_mcp"
@@ -51,13 +55,8 @@ def test_wheel_holds_the_package_and_nothing_else(dist: Path) -> None:
         "WHEEL",
         "entry_points.txt",
     ]
-    archive = zipfile.ZipFile(wheel)
-    entry_points = archive.read(info + "entry_points.txt").decode()
-    assert "ccc-mcp = ccc_mcp.cli:main" in entry_points
-    metadata = archive.read(info + "METADATA").decode()
-    assert f"Version: {ccc_mcp.__version__}\n" in metadata
-    assert "Requires-Python: >=3.11" in metadata
-    assert "Provides-Extra: examples" in metadata
+    assert_release_metadata(wheel)
+    assert "Provides-Extra: examples" in wheel_file(wheel, "METADATA")
 
 
 def test_sdist_holds_the_package_readme_and_pyproject(dist: Path) -> None:
@@ -70,8 +69,16 @@ def test_sdist_holds_the_package_readme_and_pyproject(dist: Path) -> None:
     assert sorted(set(names) - set(package)) == [".gitignore", "PKG-INFO", "README.md", "pyproject.toml"]
 
 
-def test_one_version_everywhere() -> None:
+@pytest.mark.parametrize("script", ["ccc-mcp", "ccc-mcp-server"])
+def test_one_version_everywhere(script: str) -> None:
     assert importlib.metadata.version("ccc-mcp-server") == ccc_mcp.__version__
-    script = Path(sys.executable).parent / "ccc-mcp"
-    done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60, check=True)
+    path = Path(sys.executable).parent / script
+    done = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == f"ccc-mcp {ccc_mcp.__version__}"
+
+
+def test_the_changelog_says_what_this_version_changed() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    sections = re.findall(r"^## (\S+)$", changelog, re.MULTILINE)
+    assert sections[0] == ccc_mcp.__version__, "the newest section is the version being released"
+    assert len(sections) == len(set(sections))

@@ -250,6 +250,14 @@ class Settings(BaseSettings):
             return None
         return value.strip() if isinstance(value, str) else value
 
+    @field_validator("region", mode="before")
+    @classmethod
+    def _blank_region_is_default(cls, value: object) -> object:
+        """An installer (a bundle host, a registry client) passes an optional field left empty as "": the default."""
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields["region"].default
+        return value.strip() if isinstance(value, str) else value
+
     @field_validator("endpoint")
     @classmethod
     def _check_endpoint(cls, value: str | None) -> str | None:
