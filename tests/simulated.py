@@ -20,11 +20,11 @@ __all__ = ["against_the_simulator"]
 
 @asynccontextmanager
 async def against_the_simulator(
-    scenario: Any = None, mode: str = "auto", **settings: Any
+    scenario: Any = None, mode: str = "auto", faults: Any = (), **settings: Any
 ) -> AsyncIterator[tuple[Client, Simulator]]:
     """An in-memory MCP client of a server whose upstream is a real simulator (default scenario unless
-    `scenario` is given); `settings` are the server's."""
-    async with running_simulator(port=0, scenario=scenario) as sim:
+    `scenario` is given, with `faults`); `settings` are the server's."""
+    async with running_simulator(port=0, scenario=scenario, faults=faults) as sim:
         configured = load_settings(endpoint=sim.endpoint, instance_id="ccc-demo", audit_log="off", **settings)
         key = StaticCredentials(SigningKey(sim.access_key_id, sim.access_key_secret))
         async with Client(build_server(configured, credentials=key), mode=mode) as client:

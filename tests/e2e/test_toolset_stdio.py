@@ -84,7 +84,8 @@ async def test_a_read_only_server_answers_is_wang_muted_or_on_hold() -> None:
     each channel names its party, Wang's is marked as hers, the customer's carries the number, and mute and
     hold read one way."""
     async with Client(_params("--read-only")) as client:
-        assert [tool.name for tool in (await client.list_tools()).tools] == ["list_agents", "get_agent_status"]
+        listed = [tool.name for tool in (await client.list_tools()).tools]
+        assert listed == ["list_agents", "list_calls", "get_agent_status"]
         status = await _call(client, "get_agent_status", user_id=WANG)
     customer, wang = status["call_context"]["channel_contexts"]
     assert customer == {"channel_id": "ch:customer:13900000006->02100000000:1700000300000:job-demo-3",
@@ -141,10 +142,10 @@ async def _names(*flags: str) -> list[str]:
         return [tool.name for tool in (await connected.list_tools()).tools]
 
 
-async def test_the_six_tools_and_the_selections() -> None:
-    assert await _names() == ["list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call",
-                              "retrieve_call"]
-    assert await _names("--read-only") == ["list_agents", "get_agent_status"]
+async def test_the_seven_tools_and_the_selections() -> None:
+    assert await _names() == ["list_agents", "list_calls", "get_agent_status", "unmute_call", "mute_call",
+                              "hold_call", "retrieve_call"]
+    assert await _names("--read-only") == ["list_agents", "list_calls", "get_agent_status"]
     assert await _names("--tools", "unmute_call") == ["unmute_call"]
 
 
@@ -156,5 +157,5 @@ def test_an_unknown_tool_name_stops_start_up_with_the_valid_names() -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert "unknown tools: unmute" in done.stderr
-    assert "list_agents, get_agent_status, unmute_call, mute_call, hold_call, retrieve_call" in done.stderr
+    assert "list_agents, list_calls, get_agent_status, unmute_call, mute_call, hold_call, retrieve_call" in done.stderr
     assert "Traceback" not in done.stderr

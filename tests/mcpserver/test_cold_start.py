@@ -83,7 +83,7 @@ def fresh_start() -> dict[str, object]:
 def test_the_first_listing_builds_no_model_of_the_call_path_and_idle_time_builds_them_all() -> None:
     report = fresh_start()
     after_build = set(report["after_build"])  # type: ignore[arg-type]
-    assert report["tools"] == 6
+    assert report["tools"] == 7
     assert after_build >= CALL_PATH_MODELS, "building the server built none of the call path's models"
     assert report["at_listing"] == report["after_build"], "answering tools/list built none either"
     assert report["after_idle"] == [], "once idle after the listing, the server built every one of them"

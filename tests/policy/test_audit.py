@@ -14,8 +14,8 @@ import pytest
 from ccc_mcp.policy.audit import AuditLog
 from tests.fakes import CountingStream
 
-FIELDS: dict[str, Any] = {"tool": "unmute_call", "caller": "stdio", "outcome": "OK", "request_id": "RID-1",
-                          "latency_ms": 12.345}
+FIELDS: dict[str, Any] = {"tool": "unmute_call", "caller": "stdio", "requests": 1, "outcome": "OK",
+                          "request_id": "RID-1", "latency_ms": 12.345}
 ARGUMENTS = {"instance": "ccc-test", "user": "agent@ccc-test", "job": None, "channel": None}
 
 
@@ -32,8 +32,8 @@ def test_an_entry_is_one_json_line_with_who_what_and_how_it_went(tmp_path: Path)
     entry = json.loads(written)
     assert entry.pop("ts").endswith("Z")
     assert entry == {"event": "tool_call", "tool": "unmute_call", "caller": "stdio", "instance": "ccc-test",
-                     "user": "agent@ccc-test", "job": None, "channel": None, "outcome": "OK", "request_id": "RID-1",
-                     "latency_ms": 12.3}
+                     "user": "agent@ccc-test", "job": None, "channel": None, "requests": 1, "outcome": "OK",
+                     "request_id": "RID-1", "latency_ms": 12.3}
 
 
 def test_lines_are_appended_to_an_existing_file_and_non_ascii_is_kept(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')  # a caller's (unknown) argument name,
 
 # --- the contract (README, "The tools") -------------------------------------------------------------------
 
-Kind = Literal["id", "states", "page"]
+Kind = Literal["id", "states", "flags", "page"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,15 @@ CONTRACT: dict[str, dict[str, Arg]] = {
         "page": Arg("page", wire="PageNumber"),
         "page_size": Arg("page", wire="PageSize"),
     },
+    "list_calls": {
+        "instance_id": INSTANCE_ID,
+        "flags": Arg("flags"),  # a filter of the answer: nothing on the wire
+        "skill_group_id": Arg("id", wire="SkillGroupId"),
+        "query": Arg("id", wire="Query"),
+        "min_parties": Arg("page"),  # 1-100, like a page
+        "limit": Arg("page"),
+        "cursor": Arg("id"),
+    },
     "get_agent_status": {"instance_id": INSTANCE_ID, "user_id": USER_ID},
     "unmute_call": {"instance_id": INSTANCE_ID, "user_id": USER_ID, **CALL_IDS},
     "mute_call": {"instance_id": INSTANCE_ID, "user_id": USER_ID, "job_id": CALL_IDS["job_id"]},  # own audio only
@@ -87,6 +96,7 @@ CONTRACT: dict[str, dict[str, Arg]] = {
 TOOLS = tuple(CONTRACT)
 ACTION = {
     "list_agents": "ListRealtimeAgentStates",
+    "list_calls": "ListRealtimeAgentStates",
     "get_agent_status": "PollUserStatus",
     "unmute_call": "UnmuteCall",
     "mute_call": "MuteCall",
@@ -94,6 +104,8 @@ ACTION = {
     "retrieve_call": "RetrieveCall",
 }
 STATES = ("READY", "TALKING", "WORKING", "BREAK", "RINGING", "DIALING", "OFFLINE")
+FLAGS = ("MUTED", "HOLD", "MONITORED", "MONITORING", "COACHED", "COACHING")
+ON_A_CALL = ["Talking", "Ringing", "Dialing"]  # list_calls reads the agents in these states
 LIST_WORDS = {"READY": "Ready", "TALKING": "Talking", "WORKING": "ACW", "BREAK": "Break", "RINGING": "Ringing",
               "DIALING": "Dialing", "OFFLINE": "Offline"}  # fmt: skip
 MAX_ID_LENGTH, MAX_PAGE, DEFAULT_PAGE_SIZE = 256, 100, 20
@@ -123,17 +135,21 @@ def id_problem(value: object, required: bool) -> str | None:
     return None
 
 
-def states_problem(value: object, required: bool) -> str | None:
-    """A JSON array of 1 to 7 of the state words, exactly as written."""
-    if value is ... or value is None:
-        return "blank" if required else None
-    if not isinstance(value, list):
-        return "type"
-    if not 1 <= len(value) <= len(STATES):
-        return "count"
-    if not all(isinstance(word, str) and word in STATES for word in value):
-        return "word"
-    return None
+def words_problem(words: tuple[str, ...]) -> Callable[[object, bool], str | None]:
+    """A JSON array of 1 to len(words) of `words`, exactly as written."""
+
+    def problem(value: object, required: bool) -> str | None:
+        if value is ... or value is None:
+            return "blank" if required else None
+        if not isinstance(value, list):
+            return "type"
+        if not 1 <= len(value) <= len(words):
+            return "count"
+        if not all(isinstance(word, str) and word in words for word in value):
+            return "word"
+        return None
+
+    return problem
 
 
 def page_problem(value: object, required: bool) -> str | None:
@@ -149,7 +165,8 @@ def page_problem(value: object, required: bool) -> str | None:
 
 PROBLEM: dict[Kind, Callable[[object, bool], str | None]] = {
     "id": id_problem,
-    "states": states_problem,
+    "states": words_problem(STATES),
+    "flags": words_problem(FLAGS),
     "page": page_problem,
 }
 
@@ -245,8 +262,11 @@ def _status(user_id: str, instance_id: str, request_id: str) -> httpx.Response:
     return _envelope(request_id, data)
 
 
+LISTED_AGENT = "wang@ccc-test"  # the one agent every agent list of the fake holds
+
+
 def _agents_page(seen: SeenRequest, request_id: str) -> httpx.Response:
-    row = {"AgentId": "wang@ccc-test", "AgentName": "Wang Fang", "Extension": "8006", "State": "Talking",
+    row = {"AgentId": LISTED_AGENT, "AgentName": "Wang Fang", "Extension": "8006", "State": "Talking",
            "StateCode": "", "Duration": 42, "CallType": "Inbound", "SkillGroupIdList": ["sg@ccc-test"],
            "SkillGroupNameList": ["Sales"], "WorkMode": "ON_SITE", "StateTime": 1}  # fmt: skip
     page, size = int(seen.query.get("PageNumber", "1")), int(seen.query.get("PageSize", "20"))
@@ -282,6 +302,7 @@ class Expected:
     requests: list[Request]
     code: str | None = None  # None: ok
     resolved: tuple[str, str | None] | None = None  # (job_id, channel_id) the server looked up
+    decided_by: int | None = None  # which request's id the answer carries (1-based); None: the last
 
 
 def expect(tool: str, arguments: dict[str, Any]) -> Expected:
@@ -293,6 +314,11 @@ def expect(tool: str, arguments: dict[str, Any]) -> Expected:
         query = {"PageNumber": "1", "PageSize": str(DEFAULT_PAGE_SIZE), **as_given}
         form = {"StateList": [LIST_WORDS[state] for state in given["states"]]} if "states" in given else {}
         return Expected([("ListRealtimeAgentStates", query, form)])
+    if tool == "list_calls":  # the fake lists one agent on a call: one page, then that agent's status
+        query = {"PageNumber": "1", "PageSize": str(MAX_PAGE), **as_given}
+        listed: Request = ("ListRealtimeAgentStates", query, {"StateList": ON_A_CALL})
+        status = {"InstanceId": given["instance_id"], "UserId": LISTED_AGENT, "DeviceId": DEVICE_ID}
+        return Expected([listed, ("PollUserStatus", status, {})], decided_by=1)
     poll: Request = (
         "PollUserStatus",
         {"InstanceId": given["instance_id"], "UserId": given["user_id"], "DeviceId": DEVICE_ID},
@@ -353,14 +379,17 @@ state_word = st.one_of(
     st.text(max_size=8),
     json_scalar,
 )
+flag_word = st.one_of(st.sampled_from(FLAGS), st.sampled_from(["muted", "HOLD ", "MUTE", "HELD", ""]), json_scalar)
 GOOD: dict[Kind, st.SearchStrategy[Any]] = {
     "id": good_id,
     "states": st.lists(st.sampled_from(STATES), min_size=1, max_size=len(STATES)),
+    "flags": st.lists(st.sampled_from(FLAGS), min_size=1, max_size=len(FLAGS)),
     "page": st.integers(min_value=1, max_value=MAX_PAGE),
 }
 ANY: dict[Kind, st.SearchStrategy[Any]] = {
     "id": st.one_of(id_text, id_text, id_text, json_value),
     "states": st.one_of(GOOD["states"], st.lists(state_word, max_size=9), json_value),
+    "flags": st.one_of(GOOD["flags"], st.lists(flag_word, max_size=8), json_value),
     "page": st.one_of(
         GOOD["page"],
         st.integers(min_value=-2, max_value=250),
@@ -528,7 +557,8 @@ def check_served(
         assert seen.query == query, f"{action} carries the ids as given, trimmed"
         assert {name: json.loads(value) for name, value in seen.form.items()} == form, f"{action}'s form body"
     last = len(server.fake.seen)
-    assert structured["request_id"] == f"REQ-{last}", "the id of the request that decided the answer"
+    deciding = last - len(sent) + expected.decided_by if expected.decided_by else last
+    assert structured["request_id"] == f"REQ-{deciding}", "the id of the request that decided the answer"
     if expected.code is None:
         assert structured["ok"] is True, structured
     else:
@@ -539,7 +569,7 @@ def check_served(
         assert f"the agent's current call {job_id}" in structured["resolved"] or "job_id as given" in structured["resolved"]
         if channel_id is not None:
             assert f"channel_id omitted: {channel_id}," in structured["resolved"], "the channel it found, named"
-    elif tool not in ("list_agents", "get_agent_status") and structured["ok"]:
+    elif tool not in ("list_agents", "list_calls", "get_agent_status") and structured["ok"]:
         assert "resolved" not in structured, "every id came from the caller"
     if tool == "get_agent_status":
         assert ("call_context" in structured) is (layout_of(arguments["user_id"].strip()).job is not None)
@@ -610,8 +640,9 @@ def test_the_published_input_schema_is_the_contract(server: ServerUnderTest, too
         prop = schema["properties"][name]
         if arg.kind == "id":
             assert (prop["type"], prop["minLength"], prop["maxLength"]) == ("string", 1, MAX_ID_LENGTH), name
-        elif arg.kind == "states":
-            assert (prop["type"], prop["minItems"], prop["maxItems"]) == ("array", 1, len(STATES)), name
-            assert (prop["items"]["type"], set(prop["items"]["enum"])) == ("string", set(STATES)), name
+        elif arg.kind in ("states", "flags"):
+            words = STATES if arg.kind == "states" else FLAGS
+            assert (prop["type"], prop["minItems"], prop["maxItems"]) == ("array", 1, len(words)), name
+            assert (prop["items"]["type"], set(prop["items"]["enum"])) == ("string", set(words)), name
         else:
             assert (prop["type"], prop["minimum"], prop["maximum"]) == ("integer", 1, MAX_PAGE), name

@@ -1,4 +1,4 @@
-"""200 concurrent calls of all six tools over HTTP, with faults mixed in: every one answered, correctly and
+"""200 concurrent calls of all seven tools over HTTP, with faults mixed in: every one answered, correctly and
 conforming to its own tool's published outputSchema.
 
 The server signs with the STS credential here, so the canary security token travels on every request and
@@ -33,9 +33,10 @@ from tests.reliability.conftest import (
 from tests.reliability.load import ToolCall, percentile, published_tools, run_load
 
 CALLS = 200
-MIX = ("list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call")
+MIX = ("list_agents", "list_calls", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call")
 ARGUMENTS: dict[str, dict[str, Any]] = {
     "list_agents": {"instance_id": INSTANCE, "states": ["TALKING", "READY"]},  # the filter is a signed form body
+    "list_calls": {"instance_id": INSTANCE, "flags": ["HOLD"]},  # the floor: a list page, then a poll per call
     "get_agent_status": ARGS,
     "unmute_call": ARGS,
     "mute_call": ARGS,  # job_id omitted: PollUserStatus, then MuteCall
@@ -54,7 +55,7 @@ EXPECTED_FAILURES = {"ServiceUnavailable", "Throttling.User", "Network.Error", "
 
 
 def nth_call(n: int) -> ToolCall:
-    """Call n of the mix: the six tools in turn; the k-th retrieve takes back the k-th held party."""
+    """Call n of the mix: the seven tools in turn; the k-th retrieve takes back the k-th held party."""
     tool = MIX[n % len(MIX)]
     if tool == "retrieve_call":
         return tool, {"instance_id": INSTANCE, "user_id": held_agent(n // len(MIX) + 1)}
@@ -71,7 +72,7 @@ async def upstream() -> AsyncIterator[tuple[Simulator, WireTap]]:
 async def test_concurrent_calls_of_every_tool_with_faults_are_all_answered_correctly(
     simulator: Simulator, tap: WireTap, http_stack: Callable[..., Any], figures: dict[str, Any]
 ) -> None:
-    async with http_stack(signing="sts", deadline=5.0, read_timeout=3.0) as url:
+    async with http_stack(signing="sts", deadline=5.0, read_timeout=3.0, fanout_rate=10_000) as url:
         tools = await published_tools(url, CANARY_TOKEN)
         schemas = {name: jsonschema.Draft202012Validator(tool["outputSchema"]) for name, tool in tools.items()}
         assert set(schemas) == set(MIX), "the mix calls every published tool"

@@ -59,8 +59,8 @@ class Target:
     def clean_requests_around_the_fault(self, attempts: int) -> dict[str, int]:
         """The requests a call makes when the fault fails the faulted one: each earlier request once, the
         faulted one `attempts` times, nothing after it."""
-        before = self.actions[: self.actions.index(self.faulted)]
-        return {**dict.fromkeys(before, 1), self.faulted: attempts}
+        before = Counter(self.actions[: self.actions.index(self.faulted)])
+        return {**before, self.faulted: attempts}
 
 
 WANG_IDS = {"job_id": "job-demo-3", "channel_id": customer_channel("job-demo-3")}
@@ -68,9 +68,12 @@ HELD_IDS = {"job_id": held_job(1), "channel_id": held_customer_channel(1)}
 WANG_ARGS = {"instance_id": INSTANCE, "user_id": WANG}
 HELD_ARGS = {"instance_id": INSTANCE, "user_id": held_agent(1)}
 
+LIVE_CALLS = 5  # of the suite's scenario (one held call): list_calls reads the agent list, then polls each call
 TARGETS = [
     Target("list_agents", {"instance_id": INSTANCE, "states": ["TALKING"]}, ("ListRealtimeAgentStates",),
            "ListRealtimeAgentStates"),
+    Target("list_calls", {"instance_id": INSTANCE}, ("ListRealtimeAgentStates", *(POLL,) * LIVE_CALLS),
+           "ListRealtimeAgentStates", "fault on the listing"),
     Target("get_agent_status", ARGS, (POLL,), POLL),
     Target("unmute_call", ARGS, ("UnmuteCall",), "UnmuteCall"),
     Target("mute_call", {**ARGS, "job_id": "job-demo-1"}, ("MuteCall",), "MuteCall", "ids given"),
@@ -84,7 +87,7 @@ TARGETS = [
     Target("retrieve_call", HELD_ARGS, (POLL, "RetrieveCall"), "RetrieveCall", "fault on the action"),
 ]  # fmt: skip
 assert {target.tool for target in TARGETS} == {
-    "list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"
+    "list_agents", "list_calls", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"
 }, "every tool is a target"  # fmt: skip
 
 
@@ -289,3 +292,46 @@ async def test_transient_fault_is_absorbed(figures: dict[str, Any], name: str, r
     figures.setdefault("transient", {})[name] = {
         "targets": {run.target.name: run.figures() for run in runs},
     }
+
+
+# list_calls reads its agents' status through its own fan-out: a request that fails there is tried again at the
+# fan-out's pace (never by the client's own loop), and an agent whose status stays unread is named in the
+# answer, which is partial and says why. The fault is on every poll here.
+POLL_FAULTS = [fault for fault in FAULTS if fault[0] in {
+    "500 InternalError", "throttling without retry-after", "dropped connection", "malformed: HTML with 200",
+    "latency beyond the deadline",
+}]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "rule", "code", "retryable", "attempts"), POLL_FAULTS, ids=[f[0] for f in POLL_FAULTS])
+async def test_a_persistent_fault_on_every_poll_leaves_list_calls_partial_and_named(
+    name: str, rule: dict[str, Any], code: str, retryable: bool, attempts: int | None
+) -> None:
+    async with running_upstream() as (sim, tap), mcp_session(sim, deadline=DEADLINE, fanout_rate=10_000) as client:
+        sim.faults.add({**rule, "action": POLL})
+        result = await client.call_tool("list_calls", {"instance_id": INSTANCE})
+        out = result.structured_content or {}
+        polls = Counter(tap.actions)[POLL]
+        sim.faults.clear()
+        again = await _served_again(client)
+    assert_no_canary(result.model_dump_json())
+    assert out["ok"] is True, "what could be read is the answer"
+    assert out["calls"] == []
+    assert out["partial"], name
+    unread = out.get("unread", {})
+    assert all(reason.startswith(f"{code}: ") for reason in unread.values()), out
+    assert unread or " were not read" in out["partial"], "no agent is silently dropped"
+    assert out["agents"] == LIVE_CALLS
+    assert polls <= LIVE_CALLS * MAX_ATTEMPTS, f"{name}: at most {MAX_ATTEMPTS} attempts an agent ({polls})"
+    assert (again["found"], again.get("partial")) == (LIVE_CALLS, None), "the next call is served"
+
+
+async def _served_again(client: Any) -> dict[str, Any]:
+    """list_calls once the fault is gone. After throttling, the server's requests pause for a while (for the
+    whole process: CCC throttles the account): until then it answers Throttling, then serves again."""
+    for _ in range(8):
+        out: dict[str, Any] = (await client.call_tool("list_calls", {"instance_id": INSTANCE})).structured_content or {}
+        if out["ok"] or out["error"]["code"] != "Throttling":
+            return out
+        await asyncio.sleep(1.0)
+    return out

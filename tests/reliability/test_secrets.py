@@ -37,9 +37,10 @@ from tests.reliability.conftest import (
 )
 from tests.reliability.load import HEADERS, ToolCall, call_body, cycle, run_load
 
-TOOLS = ("list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call")
+TOOLS = ("list_agents", "list_calls", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call")
 VALID: dict[str, dict[str, Any]] = {
     "list_agents": {"instance_id": INSTANCE, "states": ["TALKING"]},
+    "list_calls": {"instance_id": INSTANCE},
     "get_agent_status": ARGS,
     "unmute_call": ARGS,
     "mute_call": ARGS,
@@ -51,7 +52,7 @@ RETRIED_ONCE = {"kind": "error", "status": 503, "code": "ServiceUnavailable", "t
 
 def unknown_to_ccc(tool: str) -> dict[str, Any]:
     """Arguments CCC refuses: an instance it does not have (list_agents), an agent it does not know."""
-    if tool == "list_agents":
+    if tool in ("list_agents", "list_calls"):
         return {"instance_id": "ccc-nowhere"}
     return {**VALID[tool], "user_id": "nobody@ccc-demo"}
 

@@ -66,12 +66,14 @@ async def test_the_admin_api_reads_and_clears_the_counts(asim: Simulator, client
         "actions": {"PollUserStatus": {"received": 1, "outcomes": {"OK": 1}},
                     "UnmuteCall": {"received": 1, "outcomes": {"OK": 1}}},
         "poll_user_status": {"by_user": {AGENT: 1}, "by_job": {AGENT_JOB: 1}},
+        "most_in_flight": {"PollUserStatus": 1, "UnmuteCall": 1},
     }  # fmt: skip
     assert (await client.post(f"{asim.endpoint}/_admin/reset")).status_code == 200
     assert asim.stats.received == 2, "a reset of the state keeps the counts, as it keeps the faults"
     assert (await client.delete(admin)).json() == {"cleared": 2}
     assert (await client.get(admin)).json() == {
-        "received": 0, "outcomes": {}, "actions": {}, "poll_user_status": {"by_user": {}, "by_job": {}}}
+        "received": 0, "outcomes": {}, "actions": {}, "poll_user_status": {"by_user": {}, "by_job": {}},
+        "most_in_flight": {}}
 
 
 def test_clear_empties_every_count() -> None:
@@ -81,3 +83,13 @@ def test_clear_empties_every_count() -> None:
     stats.finished("PollUserStatus", "OK")
     stats.clear()
     assert stats.snapshot() == RequestStats().snapshot()
+
+
+async def test_the_most_requests_held_at_once_are_counted_per_action(asim: Simulator, client: httpx.AsyncClient) -> None:
+    """What an in-flight bound must keep: three polls the simulator holds together count three, and a later one
+    alone does not lower it."""
+    asim.faults.add({"kind": "latency", "action": "PollUserStatus", "ms": 200, "times": 3})
+    await asyncio.gather(*(call(client, asim, "PollUserStatus", poll(AGENT)) for _ in range(3)))
+    await call(client, asim, "PollUserStatus", poll(AGENT))
+    assert asim.stats.most_in_flight["PollUserStatus"] == 3
+    assert asim.stats.in_flight["PollUserStatus"] == 0

@@ -53,12 +53,13 @@ async def test_definitions_are_the_same_in_both_protocol_eras(make_client: Calla
 
 async def test_tools_are_listed_in_the_order_find_look_act(make_client: Callable[..., Any]) -> None:
     assert list(await _published(make_client)) == [
-        "list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"
+        "list_agents", "list_calls", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"
     ]
 
 
 EXPECTED_ANNOTATIONS = {  # (readOnly, destructive, idempotent, openWorld), fixed by the design
     "list_agents": (True, False, True, True),
+    "list_calls": (True, False, True, True),
     "get_agent_status": (True, False, True, True),  # a look, not an act (docs/tools.md)
     "unmute_call": (False, False, True, True),
     "mute_call": (False, False, True, True),

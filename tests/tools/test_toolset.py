@@ -300,7 +300,7 @@ async def _names(make_client: Callable[..., Any], **settings: Any) -> list[str]:
 
 
 async def test_read_only_publishes_the_read_tools(make_client: Callable[..., Any]) -> None:
-    assert await _names(make_client, read_only=True) == ["list_agents", "get_agent_status"]
+    assert await _names(make_client, read_only=True) == ["list_agents", "list_calls", "get_agent_status"]
 
 
 async def test_tools_setting_publishes_exactly_those(make_client: Callable[..., Any]) -> None:
@@ -318,7 +318,7 @@ async def test_an_unpublished_tool_cannot_be_called(make_client: Callable[..., A
 @pytest.mark.parametrize(
     ("settings", "words"),
     [
-        ({"tools": "unmute_call,unmute"}, ["unknown tools: unmute", "list_agents, get_agent_status"]),
+        ({"tools": "unmute_call,unmute"}, ["unknown tools: unmute", "list_agents, list_calls, get_agent_status"]),
         ({"tools": "unmute_call", "read_only": True}, ["leaves no tool", "list_agents"]),
     ],
 )

@@ -78,7 +78,6 @@ async def test_sample_response_is_shown_as_the_call_picture(
             "user_state": "TALKING",
             "job_id": "job-6538214103685****",
             "extension": "8032****",
-            "break_code": "Warm-up",
         },
     }
     assert [seen.query for seen in fake_ccc.seen] == [

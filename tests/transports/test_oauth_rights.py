@@ -21,7 +21,7 @@ RESOURCE = "https://mcp.example.test/mcp"
 CLAIM = "ccc_agent"
 ME = "agent@ccc-test"
 OTHER = "wang@ccc-test"
-READ_TOOLS = ["list_agents", "get_agent_status"]
+READ_TOOLS = ["list_agents", "list_calls", "get_agent_status"]
 CALL_TOOLS = ["unmute_call", "mute_call", "hold_call", "retrieve_call"]
 
 

@@ -22,11 +22,11 @@ async def _names(running: Any, headers: dict[str, str], mode: str = "auto") -> l
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_headers_narrow_the_listing(http_server: Callable[..., Any], mode: str) -> None:
     async with http_server() as running:
-        assert len(await _names(running, {}, mode)) == 6
+        assert len(await _names(running, {}, mode)) == 7
         assert await _names(running, {"X-MCP-Tools": "get_agent_status, unmute_call"}, mode) == [
             "get_agent_status", "unmute_call"
         ]
-        assert await _names(running, {"X-MCP-Readonly": "true"}, mode) == ["list_agents", "get_agent_status"]
+        assert await _names(running, {"X-MCP-Readonly": "true"}, mode) == ["list_agents", "list_calls", "get_agent_status"]
         assert await _names(running, {"X-MCP-Tools": "unmute_call", "X-MCP-Readonly": "1"}, mode) == []
 
 

@@ -163,20 +163,22 @@ class CccClient:
         form: Mapping[str, str | None] | None = None,
         version: str = API_VERSION,
         started: float | None = None,
+        retry: bool = True,
     ) -> ApiResult:
         """Run one action to completion: a success, or the last attempt's structured error.
 
         `params` travel in the query; `form` (only ListRealtimeAgentStates has one) in a form-encoded body
         whose content type and SHA-256 are signed. Unset (None) values are left off the wire, as the SDK does.
         The deadline counts from `started` (on `now()`'s clock; default: now), so that several requests made
-        for one tool call share one deadline.
+        for one tool call share one deadline. `retry=False` leaves a transient failure to the caller (the
+        list_calls fan-out backs off for all its requests together).
         """
         query = {name: value for name, value in params.items() if value is not None}
         fields = {name: value for name, value in (form or {}).items() if value is not None}
         body = signing.form_body(fields) if fields else b""
         started = self._clock() if started is None else started
         first = await self._attempt(action, version, query, body, started, 1)
-        if _is_transient(first) and self.retry.max_attempts > 1:
+        if retry and _is_transient(first) and self.retry.max_attempts > 1:
             result, attempts, outcomes = await self._retry(first, action, version, query, body, started)
         else:
             result, attempts, outcomes = first, 1, [first]

@@ -247,11 +247,11 @@ class ErrorInfo(BaseModel):
 
     model_config = ConfigDict(json_schema_serialization_defaults_required=True, defer_build=True)
 
-    code: str = Field(description="CCC's code, or a local one in its style.")
-    http_status: int | None = Field(description="HTTP status; absent: no answer received.")
+    code: str = Field(description="CCC's code or a local one.")
+    http_status: int | None = Field(description="HTTP status; absent: no answer.")
     message: str = Field(description="What went wrong.")
-    params: list[str] = Field(default_factory=list, description="The values in the message.")
-    retryable: bool = Field(description="true: the same call may succeed if repeated.")
+    params: list[str] = Field(default_factory=list, description="Values in the message.")
+    retryable: bool = Field(description="true: repeating may succeed.")
     hint: str = Field(description="What to do next.")
 
     _final: bool = PrivateAttr(default=False)

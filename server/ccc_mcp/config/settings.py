@@ -118,6 +118,32 @@ class Settings(BaseSettings):
         description="Attempts per CCC request (1 = no retry); a tool that looks ids up first makes two requests.",
     )
 
+    # --- list_calls: the fan-out over a floor (docs/architecture.md §4, "The whole floor in one call") ----
+    fanout: int = Field(
+        8,
+        ge=1,
+        le=64,
+        validation_alias="CCC_MCP_FANOUT",
+        description="list_calls: CCC requests in flight at once. 8 reads a 1,000-agent floor (about 640 "
+        "requests) in under a second against a fast CCC without queueing on the connection pool.",
+    )
+    fanout_rate: float = Field(
+        50.0,
+        gt=0,
+        validation_alias="CCC_MCP_FANOUT_RATE",
+        description="list_calls: most CCC requests a second for all of one process's list_calls together; a "
+        "throttling answer halves it for a while. CCC publishes no limit: 50 reads a 1,000-agent floor within "
+        "the 15 s deadline.",
+    )
+    floor_max: int = Field(
+        1000,
+        ge=1,
+        le=10_000,
+        validation_alias="CCC_MCP_FLOOR_MAX",
+        description="list_calls: most agents on a call one list_calls reads; beyond it the answer is partial "
+        "and says so.",
+    )
+
     # --- HTTP transport -------------------------------------------------------------------------------
     allowed_hosts: Annotated[frozenset[str], NoDecode] = Field(
         frozenset(),

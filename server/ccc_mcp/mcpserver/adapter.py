@@ -185,7 +185,8 @@ def build_mcp_tool(spec: ToolSpec[Any], toolset: Toolset) -> Tool:
             enabled = toolset.visible(caller, request_headers(request_context))
         except ToolSelectionError:
             enabled = toolset.published  # ToolNarrowing refused the call already; this is defence in depth
-        result = await run_tool(spec, app, caller, arguments, Guide(enabled))
+        # The SDK's public progress call: a no-op unless the client sent a progressToken (list_calls reports).
+        result = await run_tool(spec, app, caller, arguments, Guide(enabled), ctx.report_progress)
         return to_tool_result(result)
 
     output_schema = model_schema(spec.result, "serialization")

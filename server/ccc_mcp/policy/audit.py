@@ -47,7 +47,7 @@ class AuditLog:
                 self._stream = open(destination, "a", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
                 self._owned = True
 
-    def entry(self, *, tool: str, caller: str, arguments: dict[str, Any], outcome: str,
+    def entry(self, *, tool: str, caller: str, arguments: dict[str, Any], requests: int, outcome: str,
               request_id: str | None, latency_ms: float) -> str:
         """One call's audit line (newline included), for `write`."""
         return _encode({
@@ -59,6 +59,7 @@ class AuditLog:
             "user": arguments.get("user"),
             "job": arguments.get("job"),
             "channel": arguments.get("channel"),
+            "requests": requests,  # CCC requests the call sent (a list_calls sends one per live call)
             "outcome": outcome,
             "request_id": request_id,
             "latency_ms": round(latency_ms, 1),

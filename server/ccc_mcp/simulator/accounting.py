@@ -31,7 +31,9 @@ class RequestStats:
     `client:hung-up`), which for a slow answer is later, and `action_outcomes` the same per action.
     `polls_by_user` counts PollUserStatus requests by the `UserId` they name (`(caller)` without one), and
     `polls_by_job` its successful answers by the `JobId` they gave (agents with no call are not counted).
-    Thread-safe: the simulator counts on its loop while a test or the admin API reads.
+    `most_in_flight` is the most requests of each action the simulator held at once (arrived, not done):
+    what a client's in-flight bound must keep. Thread-safe: the simulator counts on its loop while a test
+    or the admin API reads.
     """
 
     received: int = 0
@@ -40,6 +42,8 @@ class RequestStats:
     action_outcomes: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     polls_by_user: Counter[str] = field(default_factory=Counter)
     polls_by_job: Counter[str] = field(default_factory=Counter)
+    in_flight: Counter[str] = field(default_factory=Counter)
+    most_in_flight: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def arrived(self, action: str | None, params: Mapping[str, str]) -> None:
@@ -48,6 +52,8 @@ class RequestStats:
         with self._lock:
             self.received += 1
             self.actions[name] += 1
+            self.in_flight[name] += 1
+            self.most_in_flight[name] = max(self.most_in_flight[name], self.in_flight[name])
             if name == POLL:
                 self.polls_by_user[params.get("UserId", "").strip() or CALLER] += 1
 
@@ -65,11 +71,12 @@ class RequestStats:
         with self._lock:
             self.outcomes[code] += 1
             self.action_outcomes[action or "-"][code] += 1
+            self.in_flight[action or "-"] -= 1
 
     def clear(self) -> None:
         with self._lock:
             self.received = 0
-            for counter in (self.outcomes, self.actions, self.polls_by_user, self.polls_by_job):
+            for counter in (self.outcomes, self.actions, self.polls_by_user, self.polls_by_job, self.most_in_flight):
                 counter.clear()
             self.action_outcomes.clear()
 
@@ -84,4 +91,5 @@ class RequestStats:
                     for name, count in sorted(self.actions.items())
                 },
                 "poll_user_status": {"by_user": dict(self.polls_by_user), "by_job": dict(self.polls_by_job)},
+                "most_in_flight": dict(self.most_in_flight),
             }

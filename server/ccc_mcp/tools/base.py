@@ -31,11 +31,15 @@ from ccc_mcp.tools.call_lines import CallFacts, CallLines
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import ToolResult
 
-if TYPE_CHECKING:  # both are imported by the first call, not by a server's start (architecture.md §4)
+if TYPE_CHECKING:  # imported by the first call, not by a server's start (architecture.md §4)
     from ccc_mcp.api.client import ApiResult, CccClient
     from ccc_mcp.policy.ratelimit import RateLimiter
+    from ccc_mcp.tools.pacer import Pacer
 
-__all__ = ["AppState", "CallFacts", "ToolCall", "ToolSpec", "run_tool"]
+__all__ = ["AppState", "CallFacts", "Progress", "ToolCall", "ToolSpec", "run_tool"]
+
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+"""Report how far a long call has come (done, total, message): the MCP layer's progress notification."""
 
 log = logging.getLogger("ccc_mcp.calls")
 
@@ -48,7 +52,7 @@ class AppState:
     `connect` when a call first needs it: listing tools needs none, and a server's start then imports none of
     the client's modules (architecture.md §4, "Cold start")."""
 
-    __slots__ = ("_client", "_connect", "limiter", "lines", "settings")
+    __slots__ = ("_client", "_connect", "_pacer", "limiter", "lines", "settings")
 
     def __init__(
         self, settings: Settings, connect: Callable[[], CccClient], limiter: RateLimiter | None, lines: CallLines
@@ -58,6 +62,7 @@ class AppState:
         self.lines = lines
         self._connect = connect
         self._client: CccClient | None = None
+        self._pacer: Pacer | None = None
 
     @property
     def client(self) -> CccClient:
@@ -65,10 +70,24 @@ class AppState:
             self._client = self._connect()
         return self._client
 
+    @property
+    def pacer(self) -> Pacer:
+        """The process's one pace for fanned-out CCC requests (`CCC_MCP_FANOUT_RATE`), made on first use."""
+        if self._pacer is None:
+            from ccc_mcp.tools.pacer import Pacer
+
+            self._pacer = Pacer(self.settings.fanout_rate, self.client.now)
+        return self._pacer
+
     async def aclose(self) -> None:
         """Close the client's pool, if a call made the client."""
         if self._client is not None:
             await self._client.aclose()
+
+
+async def _free() -> float | None:
+    """A caller with no per-client limit (stdio, in memory) may send any number of requests."""
+    return None
 
 
 @dataclass(slots=True)
@@ -79,19 +98,34 @@ class ToolCall(Generic[ArgsT]):
     instance_id: str
     user_id: str | None  # the agent to act for; None: send no UserId (CCC uses the credentials' agent)
     settings: Settings
-    client: CccClient
+    app: AppState  # the process's shared parts: the CCC client, the fan-out's pace
     guide: Guide
     facts: CallFacts
     started: float  # on the client's clock: every request of this tool call shares one deadline from here
     own_line_only: bool = False  # the caller may control only their own agent's call (scope, not supervise)
+    charge: Callable[[], Awaitable[float | None]] = _free  # one more CCC request: None, or the wait
+    progress: Progress | None = None  # set when the client asked for progress notifications
+
+    @property
+    def client(self) -> CccClient:
+        return self.app.client
+
+    @property
+    def pacer(self) -> Pacer:
+        return self.app.pacer
 
     async def ccc(
-        self, action: str, params: Mapping[str, str | None], form: Mapping[str, str | None] | None = None
+        self,
+        action: str,
+        params: Mapping[str, str | None],
+        form: Mapping[str, str | None] | None = None,
+        *,
+        retry: bool = True,
     ) -> ApiResult:
         """Run a CCC action on this call's instance, counting its attempts for the log and the audit. A tool
         that looks ids up first makes two requests; both fit in the one deadline of the tool call."""
         query = {"InstanceId": self.instance_id, **params}
-        outcome = await self.client.call(action, query, form=form, started=self.started)
+        outcome = await self.client.call(action, query, form=form, started=self.started, retry=retry)
         self.facts.attempts += outcome.attempts
         self.facts.actions.append(action)
         return outcome
@@ -141,7 +175,7 @@ def instance_for(settings: Settings, requested: str | None) -> ErrorInfo | str:
 
 
 async def _run(
-    spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide
+    spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide, progress: Progress | None
 ) -> tuple[ToolResult, CallFacts]:
     """Validate, apply policy and rights, run the tool. Nothing is sent to CCC unless all of them pass."""
     settings = app.settings
@@ -168,8 +202,24 @@ async def _run(
     if refused is not None:
         return spec.result(ok=False, error=refused), facts
     own_only = caller.scopes is not None and settings.supervise_scope not in caller.scopes
-    call = ToolCall(args, instance, user, settings, app.client, guide, facts, started, own_only)
+    call = ToolCall(
+        args, instance, user, settings, app, guide, facts, started, own_only, _charger(app, caller), progress
+    )
     return await spec.run(call), facts
+
+
+def _charger(app: AppState, caller: Caller) -> Callable[[], Awaitable[float | None]]:
+    """Each further CCC request of a call counts against the caller's rate limit, as a tool call does (the
+    list_calls fan-out sends many): None while allowed, else the wait."""
+    limiter = app.limiter
+    if limiter is None:
+        return _free
+
+    async def charge() -> float | None:
+        verdict = await limiter.hit(caller.key)
+        return None if verdict.allowed else verdict.wait
+
+    return charge
 
 
 def _throttled(spec: ToolSpec[Any], limiter: RateLimiter, wait: float) -> ToolResult:
@@ -196,7 +246,9 @@ def _outcome(result: ToolResult) -> str:
     return "OK" if result.error is None else result.error.code
 
 
-async def run_tool(spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide) -> ToolResult:
+async def run_tool(
+    spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide, progress: Progress | None = None
+) -> ToolResult:
     """One tool call as the server runs it: rate limit, the call itself, guidance; its log and audit lines are
     noted here and written once the answer is on its way (`tools.call_lines`)."""
     started = time.monotonic()
@@ -204,7 +256,7 @@ async def run_tool(spec: ToolSpec[Any], app: AppState, caller: Caller, raw: obje
         result, facts = _throttled(spec, app.limiter, verdict.wait), CallFacts()
     else:
         try:
-            result, facts = await _run(spec, app, caller, raw, guide)
+            result, facts = await _run(spec, app, caller, raw, guide, progress)
         except Exception as exc:  # a bug of ours must still answer in the published shape
             result, facts = _unexpected(spec, exc), CallFacts()
     if result.error is not None:

@@ -41,10 +41,9 @@ __all__ = [
 ]
 
 
-
 def instance_id_field() -> Any:
     """`instance_id` as every tool declares it (the published schema adds the default, if any)."""
-    return Field(None, description="The CCC instance the agent belongs to.", examples=["ccc-test"])
+    return Field(None, description="The CCC instance.", examples=["ccc-test"])
 
 
 def user_id_field() -> Any:
@@ -57,7 +56,7 @@ def looked_up_job_id(example: str) -> Any:
     """`job_id` of an action that requires the call: the server looks it up when omitted (`resolve.py`)."""
     return Field(
         None,
-        description="The call (job) id. Omit it and the server looks up the agent's current call.",
+        description="The call (job) id; omit it for the agent's current call.",
         examples=[example],
     )
 
@@ -250,11 +249,9 @@ def _confirmed(
 
 def finding(guide: Guide) -> str:
     """How to get a user_id, when list_agents is published."""
-    return guide.mention("list_agents", "list_agents turns a name or extension into a user_id.")
+    return guide.mention("list_agents", "list_agents finds it by name or extension.")
 
 
 def looking(guide: Guide, effect: str) -> str:
     """Which read tool shows state before acting and checks the effect after, when it is published."""
-    return guide.mention(
-        "get_agent_status", f"To only look, use get_agent_status; afterwards it shows the effect ({effect})."
-    )
+    return guide.mention("get_agent_status", f"get_agent_status shows the effect: {effect}.")

@@ -82,7 +82,7 @@ def _log_line(
     log.info(
         "tool=%s actions=%s instance=%s user=%s outcome=%s request_id=%s attempts=%s latency_ms=%.1f",
         tool,
-        "+".join(facts.actions) or "-",
+        _actions(facts.actions),
         facts.instance,
         facts.user,
         outcome,
@@ -92,14 +92,29 @@ def _log_line(
     )
 
 
+def _actions(actions: list[str]) -> str:
+    """The CCC actions of a call, in order, a repeated one counted: `ListRealtimeAgentStates*2+PollUserStatus*126`
+    for a list_calls over a floor, `PollUserStatus+HoldCall` for an action that looked its ids up."""
+    counts: dict[str, int] = {}
+    for action in actions:
+        counts[action] = counts.get(action, 0) + 1
+    return "+".join(name if n == 1 else f"{name}*{n}" for name, n in counts.items()) or "-"
+
+
 def _audit_line(
-    audit: AuditLog, tool: str, caller: Caller, facts: CallFacts, outcome: str, request_id: str | None,
+    audit: AuditLog,
+    tool: str,
+    caller: Caller,
+    facts: CallFacts,
+    outcome: str,
+    request_id: str | None,
     latency_ms: float,
 ) -> str:
     return audit.entry(
         tool=tool,
         caller=str(caller),
         arguments={"instance": facts.instance, "user": facts.user, "job": facts.job, "channel": facts.channel},
+        requests=len(facts.actions),
         outcome=outcome,
         request_id=request_id,
         latency_ms=latency_ms,

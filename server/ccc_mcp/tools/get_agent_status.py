@@ -33,12 +33,11 @@ class AgentStatusArguments(ToolArguments):
 
 
 def describe(guide: Guide) -> str:
-    floor = guide.mention("list_calls", "For every call of the floor at once, use list_calls.")
+    floor = guide.mention("list_calls", "For the whole floor, use list_calls.")
     return (
-        "See an agent's live state and current call in Alibaba Cloud Contact Center (CCC): every party on the "
-        "call (agents and outside numbers) with its state and flags (MUTED, HOLD). It changes nothing.\n\n"
-        "Use it to look before acting (which call, which party, who is muted or held) and to confirm an "
-        f"action's effect. Name the agent with user_id.{finding(guide)}{floor}"
+        "See an agent's live state and call in CCC: every party on it (agents, outside numbers) with its state "
+        "and flags (MUTED, HOLD). It changes nothing.\n\n"
+        f"Use it to look before acting and to confirm an action. Name the agent by user_id.{finding(guide)}{floor}"
     )
 
 

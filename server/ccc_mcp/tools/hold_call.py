@@ -35,12 +35,11 @@ ON_HOLD = Achieved("on hold", lambda channel: "HOLD" in (channel.flags or []))
 
 def describe(guide: Guide) -> str:
     return (
-        "Put a party of a live call on hold in Alibaba Cloud Contact Center (CCC): they hear hold music while "
-        f"the agent talks off the line.{guide.mention('retrieve_call', 'retrieve_call takes them off hold.')}\n\n"
-        f"Name the agent with user_id.{finding(guide)} Omit job_id and channel_id and the server holds the one "
-        "other party on the agent's current call (one extra request; resolved says what it chose); with none or "
-        "several, nothing is held and the error lists the channels, so you can pass channel_id. A party already "
-        "on hold needs nothing: CCC may refuse, and the error's hint then says so."
+        "Put a party of a live call on hold in CCC: they hear hold music."
+        f"{guide.mention('retrieve_call', 'retrieve_call takes them off hold.')}\n\n"
+        f"Name the agent by user_id.{finding(guide)} Omit job_id and channel_id to hold the one other party of "
+        "the agent's current call (resolved says what was chosen); with none or several, nothing is held and the "
+        "error lists them. If the party is already on hold, CCC may refuse: the hint says nothing needs doing."
         f"{looking(guide, EFFECT)}"
     )
 

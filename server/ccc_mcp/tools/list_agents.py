@@ -11,22 +11,20 @@ states of the agents it names), so "idle" finds `idle@ccc-demo`.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from mcp_types import ToolAnnotations
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from ccc_mcp.api.errors import describe as error
-from ccc_mcp.api.models import RealtimeAgentState, RealtimeAgentStatesPage, UsersPage
+from ccc_mcp.api.models import RealtimeAgentState
+from ccc_mcp.tools.agent_search import MAX_PAGE, SEARCHED, AgentFilter, Failed, Listed, agents_page, ids_by_login
 from ccc_mcp.tools.arguments import Identifier, ToolArguments
 from ccc_mcp.tools.base import ToolCall, ToolSpec
 from ccc_mcp.tools.call_control import instance_id_field
 from ccc_mcp.tools.guidance import Guide
 from ccc_mcp.tools.results import AgentListResult, AgentSummary
 
-__all__ = ["AGENT_ID_LIST_MAX", "LIST_AGENTS", "MAX_PAGE", "TO_LIST_STATE", "AgentState", "summary"]
+__all__ = ["FROM_LIST_STATE", "LIST_AGENTS", "TO_LIST_STATE", "AgentState", "summary"]
 
 AgentState = Literal["READY", "TALKING", "WORKING", "BREAK", "RINGING", "DIALING", "OFFLINE"]
 
@@ -41,10 +39,7 @@ TO_LIST_STATE: dict[str, str] = {
     "OFFLINE": "Offline",
 }
 FROM_LIST_STATE = {word.upper(): state for state, word in TO_LIST_STATE.items()}
-MAX_PAGE = 100  # CCC accepts PageNumber and PageSize 1-100
 DEFAULT_PAGE_SIZE = 20
-AGENT_ID_LIST_MAX = 20  # CCC's limit on AgentIdList
-SEARCHED = "display name, employee number, extension, login name or user id"
 
 
 class ListAgentsArguments(ToolArguments):
@@ -53,8 +48,7 @@ class ListAgentsArguments(ToolArguments):
     instance_id: Identifier | None = instance_id_field()
     query: Identifier | None = Field(
         None,
-        description="Part of an agent's display name, employee number, extension, login name or user id, e.g. "
-        "\"Wang\" or \"8006\". Omit it to list every agent.",
+        description='Part of a name, employee number, extension or user id, e.g. "Wang", "8006".',
         examples=["Wang"],
     )
     states: Annotated[list[AgentState], Field(min_length=1, max_length=7)] | None = Field(
@@ -65,9 +59,7 @@ class ListAgentsArguments(ToolArguments):
     skill_group_id: Identifier | None = Field(
         None, description="Only agents of this skill group.", examples=["skillgroup@ccc-test"]
     )
-    page: int | None = Field(
-        None, ge=1, le=MAX_PAGE, description="Page of matches, from 1. Default 1.", examples=[1]
-    )
+    page: int | None = Field(None, ge=1, le=MAX_PAGE, description="Page of matches, from 1. Default 1.", examples=[1])
     page_size: int | None = Field(
         None,
         ge=1,
@@ -78,13 +70,12 @@ class ListAgentsArguments(ToolArguments):
 
 
 def describe(guide: Guide) -> str:
-    status = guide.mention("get_agent_status", "get_agent_status shows one agent's call, with who is muted or held.")
-    floor = guide.mention("list_calls", "list_calls shows every live call at once.")
+    status = guide.mention("get_agent_status", "get_agent_status shows an agent's call.")
+    floor = guide.mention("list_calls", "list_calls shows every live call.")
     return (
-        "Find agents of Alibaba Cloud Contact Center (CCC) and their live state: by part of a name, employee "
+        "Find agents of Alibaba Cloud Contact Center (CCC) and their live state, by part of a name, employee "
         "number, extension or user id, by state or skill group; paged. It changes nothing.\n\n"
-        "Use it to turn \"Wang\" or \"8006\" into the user_id other tools need, or to see who is on a call, "
-        f"free or on break.{status}{floor}"
+        f'Use it to turn "Wang" or "8006" into the user_id other tools need.{status}{floor}'
     )
 
 
@@ -106,47 +97,15 @@ def summary(row: RealtimeAgentState) -> AgentSummary:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Page:
-    """One page CCC answered: its request id and rows."""
-
-    request_id: str | None
-    data: RealtimeAgentStatesPage
-
-
-async def _agents(
-    call: ToolCall[ListAgentsArguments], page: int, size: int, *, query: str | None, ids: list[str] | None = None
-) -> _Page | AgentListResult:
-    """One ListRealtimeAgentStates page with the call's state and skill-group filters, by `query` or `ids`."""
-    args = call.args
-    params = {"PageNumber": str(page), "PageSize": str(size), "Query": query, "SkillGroupId": args.skill_group_id}
-    states = json.dumps([TO_LIST_STATE[state] for state in args.states]) if args.states else None
-    form = {"StateList": states, "AgentIdList": json.dumps(ids) if ids else None}
-    outcome = await call.ccc("ListRealtimeAgentStates", params, form=form)
-    if outcome.error is not None:
-        return AgentListResult(ok=False, request_id=outcome.request_id, error=outcome.error)
-    try:
-        return _Page(outcome.request_id, RealtimeAgentStatesPage.model_validate(outcome.data or {}))
-    except ValidationError:
-        failure = error("Response.Malformed", "CCC answered OK but its agent list could not be read.")
-        return AgentListResult(ok=False, request_id=outcome.request_id, error=failure)
-
-
-async def _ids_by_login(call: ToolCall[ListAgentsArguments], query: str) -> list[str] | AgentListResult:
-    """The user ids `query` names: itself when it is one (name@instance), else those whose login or display
-    name contains it (ListUsers), at most the number CCC's AgentIdList takes."""
-    if "@" in query:
-        return [query]
-    params = {"PageNumber": "1", "PageSize": str(AGENT_ID_LIST_MAX), "SearchPattern": query}
-    outcome = await call.ccc("ListUsers", params)
-    if outcome.error is not None:
-        return AgentListResult(ok=False, request_id=outcome.request_id, error=outcome.error)
-    try:
-        users = UsersPage.model_validate(outcome.data or {})
-    except ValidationError:
-        failure = error("Response.Malformed", "CCC answered OK but its user list could not be read.")
-        return AgentListResult(ok=False, request_id=outcome.request_id, error=failure)
-    return [user.user_id for user in users.rows if user.user_id]
+async def _by_login(
+    call: ToolCall[ListAgentsArguments], page: int, size: int, where: AgentFilter, query: str
+) -> Listed | Failed | None:
+    """The page of the agents whose user id or login name `query` names, when CCC's search found nobody;
+    None when it names nobody either."""
+    ids = await ids_by_login(call, query)
+    if isinstance(ids, Failed):
+        return ids
+    return await agents_page(call, page, size, where, ids=ids) if ids else None
 
 
 def _nothing_matched(args: ListAgentsArguments) -> str:
@@ -162,29 +121,23 @@ def _nothing_matched(args: ListAgentsArguments) -> str:
 async def run(call: ToolCall[ListAgentsArguments]) -> AgentListResult:
     args = call.args
     page, size = args.page or 1, args.page_size or DEFAULT_PAGE_SIZE
-    found = await _agents(call, page, size, query=args.query)
-    if isinstance(found, AgentListResult):
-        return found
-    if args.query and not (found.data.total_count or found.data.rows):
-        ids = await _ids_by_login(call, args.query)
-        if isinstance(ids, AgentListResult):
-            return ids
-        if ids:
-            found = await _agents(call, page, size, query=None, ids=ids)
-            if isinstance(found, AgentListResult):
-                return found
-    data = found.data
-    total = data.total_count if data.total_count is not None else len(data.rows)
-    more = page * size < total and page < MAX_PAGE
+    where = AgentFilter([TO_LIST_STATE[state] for state in args.states or ()], args.skill_group_id)
+    found = await agents_page(call, page, size, where, query=args.query)
+    if isinstance(found, Listed) and args.query and not found.total:
+        found = await _by_login(call, page, size, where, args.query) or found
+    if isinstance(found, Failed):
+        return AgentListResult(ok=False, request_id=found.request_id, error=found.error)
+    rows = found.data.rows
+    more = page * size < found.total and page < MAX_PAGE
     return AgentListResult(
         ok=True,
         request_id=found.request_id,
-        agents=[summary(row) for row in data.rows],
-        total=total,
+        agents=[summary(row) for row in rows],
+        total=found.total,
         page=page,
         page_size=size,
         next_page=page + 1 if more else None,
-        note=None if data.rows else _nothing_matched(args),
+        note=None if rows else _nothing_matched(args),
     )
 
 

@@ -29,11 +29,10 @@ EFFECT = "MUTED in the agent's flags"
 
 def describe(guide: Guide) -> str:
     return (
-        "Mute an agent on a live call in Alibaba Cloud Contact Center (CCC): the other party stops hearing the "
+        "Mute an agent on a live call in CCC: the other party stops hearing the "
         f"agent, who still hears them.{guide.mention('unmute_call', 'unmute_call undoes it.')}\n\n"
-        f"Name the agent with user_id.{finding(guide)} CCC mutes only the agent's own audio. Omit job_id and the "
-        "server looks up the agent's current call first (one extra request; resolved says what it found). "
-        f"Muting an agent who is muted changes nothing, so repeating it is safe.{looking(guide, EFFECT)}"
+        f"Name the agent by user_id.{finding(guide)} CCC mutes only the agent's own audio, on their current call "
+        f"(resolved says which). Repeating it is safe.{looking(guide, EFFECT)}"
     )
 
 

@@ -39,17 +39,17 @@ class _View(BaseModel):
 class ChannelView(_View):
     """One party's leg of a call."""
 
-    channel_id: str | None = Field(None, description="Pass as channel_id to act on this party.")
-    party: Party = Field(description="external: a customer or other outside number.")
+    channel_id: str | None = Field(None, description="To act on this party.")
+    party: Party = Field(description="external: a customer or other number.")
     user_id: str | None = Field(None, description="The agent.")
-    name: str | None = Field(None, description="The agent's name, where known.")
-    subject: bool | None = Field(None, description="true: the agent this answer is about.")
-    number: str | None = Field(None, description="The outside party's number.")
-    channel_state: str | None = Field(None, description="ANSWERED (connected), RINGING, EARLY_MEDIA, RELEASED, ...")
+    name: str | None = Field(None, description="Display name, where known.")
+    subject: bool | None = Field(None, description="true: the agent asked about.")
+    number: str | None = Field(None, description="Phone number.")
+    channel_state: str | None = Field(None, description="ANSWERED (connected), RINGING, RELEASED, ...")
     flags: list[str] | None = Field(
-        None, description="MUTED (agent not heard), HOLD (party on hold), MONITORED, ...; absent: not reported."
+        None, description="MUTED (agent not heard), HOLD (on hold), ...; absent: not reported."
     )
-    timestamp: int | None = Field(None, description="Last change of state or flags, ms since epoch.")
+    timestamp: int | None = Field(None, description="Last state or flags change, epoch ms.")
     call_type: str | None = Field(None, description="This leg's type, where not the call's.")
 
 
@@ -57,7 +57,7 @@ class CallView(_View):
     """A call (CCC: a job) and every party on it."""
 
     job_id: str | None = Field(None, description="The call's id.")
-    call_type: str | None = Field(None, description="INBOUND, OUTBOUND, INTERNAL, CONSULTANT, CONFERENCE, ...")
+    call_type: str | None = Field(None, description="INBOUND, OUTBOUND, CONSULTANT, ...")
     channel_contexts: list[ChannelView] = Field(description="Every party's channel.")
 
 
@@ -67,11 +67,10 @@ class UserView(_View):
     user_id: str | None = Field(None, description="The agent.")
     user_state: str | None = Field(
         None,
-        description="TALKING (on a call), READY, RINGING, DIALING, WORKING (after-call work), BREAK, OFFLINE, ...",
+        description="TALKING (on a call), READY, WORKING (after-call work), BREAK, OFFLINE, ...",
     )
-    job_id: str | None = Field(None, description="The current call; absent: none.")
+    job_id: str | None = Field(None, description="The current call.")
     extension: str | None = Field(None, description="Extension.")
-    break_code: str | None = Field(None, description="Why on BREAK.")
 
 
 def _text(value: str | None) -> str | None:
@@ -137,5 +136,4 @@ def user_view(context: UserContext | None) -> UserView | None:
         user_state=_text(context.user_state),
         job_id=_text(context.job_id),
         extension=_text(context.extension),
-        break_code=_text(context.break_code),
     )

@@ -1,7 +1,7 @@
 """Every tool the server has, and which of them a deployment (and a request) publishes.
 
 Adding a tool is one module under `tools/` declaring a `ToolSpec`, plus one line in `TOOLS` below.
-The order of `TOOLS` is the order of `tools/list`: find, look, then act.
+The order of `TOOLS` is the order of `tools/list`: find, look (the whole floor, then one agent), then act.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from ccc_mcp.tools.base import ToolSpec
 from ccc_mcp.tools.get_agent_status import GET_AGENT_STATUS
 from ccc_mcp.tools.hold_call import HOLD_CALL
 from ccc_mcp.tools.list_agents import LIST_AGENTS
+from ccc_mcp.tools.list_calls import LIST_CALLS
 from ccc_mcp.tools.mute_call import MUTE_CALL
 from ccc_mcp.tools.retrieve_call import RETRIEVE_CALL
 from ccc_mcp.tools.unmute_call import UNMUTE_CALL
@@ -21,6 +22,7 @@ __all__ = ["READ_ONLY_HEADER", "TOOLS", "TOOLS_HEADER", "ToolSelectionError", "n
 
 TOOLS: tuple[ToolSpec[Any], ...] = (
     LIST_AGENTS,
+    LIST_CALLS,
     GET_AGENT_STATUS,
     UNMUTE_CALL,
     MUTE_CALL,
@@ -52,9 +54,7 @@ def _check_names(names: Iterable[str], where: str) -> None:
 def select_tools(names: frozenset[str], read_only: bool) -> tuple[ToolSpec[Any], ...]:
     """The tools a deployment publishes: those named (all when none are), only read-only ones if asked."""
     _check_names(names, "The tool selection")
-    chosen = tuple(
-        spec for spec in TOOLS if (not names or spec.name in names) and (spec.read_only or not read_only)
-    )
+    chosen = tuple(spec for spec in TOOLS if (not names or spec.name in names) and (spec.read_only or not read_only))
     if not chosen:
         raise ToolSelectionError(
             "The tool selection leaves no tool to publish: read-only mode keeps only tools that change nothing "

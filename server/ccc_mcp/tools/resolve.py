@@ -115,8 +115,7 @@ async def resolve_target(
     if args.job_id is not None and args.job_id != current:
         error = describe(
             "Resolve.NoCall",
-            f"Call {args.job_id} is not agent {agent}'s current call ({current}); omit job_id to act on "
-            f"{current}.",
+            f"Call {args.job_id} is not agent {agent}'s current call ({current}); omit job_id to act on {current}.",
             params=[agent, state],
         )
         return Failure(error, outcome.request_id)

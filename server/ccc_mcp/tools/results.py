@@ -20,13 +20,14 @@ __all__ = [
     "AgentStatusResult",
     "AgentSummary",
     "CallControlResult",
+    "CallListResult",
     "ErrorInfo",
     "ToolResult",
 ]
 
 _OK = "false: see error."
-_REQUEST_ID = "CCC's id of the deciding request; absent: none sent."
-_ERROR = "Why it failed, and what to do next."
+_REQUEST_ID = "CCC's request id."
+_ERROR = "Why it failed."
 
 
 class ToolResult(BaseModel):
@@ -49,9 +50,7 @@ class ActionResult(ToolResult):
 class CallControlResult(ActionResult):
     """The answer of a call-control tool that may look the call or channel up (mute, hold, retrieve)."""
 
-    resolved: str | None = Field(
-        None, description="Present when the server looked ids up itself (job_id or channel_id omitted): which, how."
-    )
+    resolved: str | None = Field(None, description="The ids the server looked up, and how.")
 
 
 class AgentStatusResult(ToolResult):
@@ -71,14 +70,11 @@ class AgentSummary(BaseModel):
     extension: str | None = Field(None, description="Extension number.")
     state: str | None = Field(
         None,
-        description="READY, TALKING, RINGING, DIALING, WORKING (after-call work), BREAK or OFFLINE; others may "
-        "appear.",
+        description="TALKING (on a call), READY, WORKING (after-call work), BREAK, OFFLINE, ...",
     )
-    sub_state: str | None = Field(
-        None, description="What the agent does within the state: MONITORING, CONSULTING, COACHED, ..."
-    )
+    sub_state: str | None = Field(None, description="Within the state: MONITORING, CONSULTING, COACHED, ...")
     seconds_in_state: int | None = Field(None, description="Seconds since the state began.")
-    call_type: str | None = Field(None, description="On a call: its type, as call_context.call_type spells it.")
+    call_type: str | None = Field(None, description="Type of the agent's call.")
     break_code: str | None = Field(None, description="Why the agent is on BREAK.")
     work_mode: str | None = Field(None, description="ON_SITE, OFF_SITE or OFFICE_PHONE.")
     skill_group_ids: list[str] = Field(description="The agent's skill groups.")
@@ -93,4 +89,19 @@ class AgentListResult(ToolResult):
     page: int | None = Field(None, description="This page's number, from 1.")
     page_size: int | None = Field(None, description="The most agents a page holds.")
     next_page: int | None = Field(None, description="The page to ask for next; absent on the last page.")
-    note: str | None = Field(None, description="Present when nothing matched: what was searched.")
+    note: str | None = Field(None, description="When nothing matched: what was searched.")
+
+
+class CallListResult(ToolResult):
+    """The answer of list_calls: the floor's live calls that match, one page of them."""
+
+    calls: list[CallView] = Field(default_factory=list, description="Matching calls, by job_id.")
+    agents: int | None = Field(None, description="Agents on a call looked at.")
+    found: int | None = Field(None, description="Live calls found.")
+    matched: int | None = Field(None, description="Calls that match, in all pages.")
+    as_of: int | None = Field(None, description="When read, epoch ms.")
+    unread: dict[str, str] | None = Field(
+        None, description="Agent -> why their status is unread (their call may be missing)."
+    )
+    partial: str | None = Field(None, description="Why not every agent on a call was read.")
+    next_cursor: str | None = Field(None, description="Pass as cursor for more.")

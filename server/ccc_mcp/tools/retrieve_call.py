@@ -32,12 +32,12 @@ OFF_HOLD = Achieved("off hold", lambda channel: "HOLD" not in (channel.flags or 
 
 def describe(guide: Guide) -> str:
     return (
-        "Take a held party of a live call off hold in Alibaba Cloud Contact Center (CCC), so they and the agent "
+        "Take a held party of a live call off hold in CCC, so they and the agent "
         f"hear each other again.{guide.mention('hold_call', 'It undoes hold_call.')}\n\n"
-        f"Name the agent with user_id.{finding(guide)} Omit job_id and channel_id and the server retrieves the "
-        "one party on hold on the agent's current call (one extra request; resolved says what it chose); with "
-        "none or several, nothing changes and the error lists the channels. A party not on hold needs nothing: "
-        f"CCC refuses, and the error's hint says so.{looking(guide, EFFECT)}"
+        f"Name the agent by user_id.{finding(guide)} Omit job_id and channel_id to retrieve the one party on "
+        "hold on the agent's current call (resolved says what was chosen); with none or several, nothing changes "
+        "and the error lists them. If the party is not on hold, CCC refuses: the hint says nothing needs doing."
+        f"{looking(guide, EFFECT)}"
     )
 
 

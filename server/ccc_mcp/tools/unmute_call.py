@@ -19,8 +19,8 @@ class UnmuteCallArguments(CallControlArguments):
 
     channel_id: Identifier | None = Field(
         None,
-        description="Omit it: CCC then unmutes the agent's own channel, the only one mute_call mutes. CCC "
-        "documents unmuting only the agent's own audio, not what it does with another party's channel.",
+        description="Omit it: CCC unmutes the agent's own channel, the only one mute_call mutes (CCC documents "
+        "no other).",
         examples=["ch:user:1390501****->8032****:1609138902226:job-6538214103685****"],
     )
 
@@ -30,11 +30,10 @@ EFFECT = "no MUTED in the agent's flags"
 
 def describe(guide: Guide) -> str:
     return (
-        "Unmute an agent on a live call in Alibaba Cloud Contact Center (CCC), so the other party hears them "
+        "Unmute an agent on a live call in CCC, so the other party hears them "
         f"again.{guide.mention('mute_call', 'It undoes mute_call.')}\n\n"
-        f"Name the agent with user_id.{finding(guide)} It unmutes the agent on their current call (job_id "
-        "names the call, if you know it). Unmuting an agent who is not muted changes nothing, so repeating it "
-        f"is safe.{looking(guide, EFFECT)}"
+        f"Name the agent by user_id.{finding(guide)} Unmuting an agent who is not muted changes nothing, so "
+        f"repeating it is safe.{looking(guide, EFFECT)}"
     )
 
 
