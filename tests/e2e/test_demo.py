@@ -22,7 +22,7 @@ def test_the_demo_walks_the_loop_and_exits_cleanly() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     steps = [
-        "tools/list: 6 tools",
+        "tools/list: 7 tools",
         "list_agents(instance_id='ccc-demo', states=['TALKING'])",
         "Wang Fang (wang@ccc-demo, extension 8006): TALKING",
         "get_agent_status(instance_id='ccc-demo', user_id='agent@ccc-demo')",
@@ -31,6 +31,9 @@ def test_the_demo_walks_the_loop_and_exits_cleanly() -> None:
         "agent@ccc-demo (this agent): ANSWERED, no flags",
         "error InvalidOperation.UserState",
         "Call get_agent_status to see what the agent is doing now.",
+        "list_calls(instance_id='ccc-demo', flags=['MUTED'])",
+        "1 of the 4 live calls match (4 agents read):",
+        "cti-fail@ccc-demo (Chen Jie): ANSWERED, MUTED",
         "Done in",
     ]
     positions = [out.find(step) for step in steps]

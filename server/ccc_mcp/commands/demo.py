@@ -3,7 +3,8 @@
 It starts the embedded simulator, launches `ccc-mcp serve` as a subprocess over stdio (exactly as a
 desktop client would), connects the MCP SDK's client and walks the loop a model drives: find the agents on
 a call (list_agents), look at one agent's call (get_agent_status), unmute them (unmute_call), look again to
-verify, and show the structured error for an agent who is not on a call. Output is for a person, on stdout.
+verify, show the structured error for an agent who is not on a call, and ask one floor question ("who is
+muted right now?", list_calls). Output is for a person, on stdout.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ STEPS: list[tuple[str, str, dict[str, Any]]] = [
     ("Look again to verify", "get_agent_status", {"instance_id": DEMO_INSTANCE, "user_id": DEMO_AGENT}),
     ("Try an agent who is not on a call (a business error, returned as a structured result)", "unmute_call",
      {"instance_id": DEMO_INSTANCE, "user_id": "idle@ccc-demo"}),
+    ("A floor question in one call: who is muted right now?", "list_calls",
+     {"instance_id": DEMO_INSTANCE, "flags": ["MUTED"]}),
 ]  # fmt: skip
 
 
@@ -99,6 +102,13 @@ def _show_result(out: dict[str, Any], is_error: bool) -> None:
         _show_error(out)
         return
     _say(f"   ok — request id {out.get('request_id')}")
+    if "calls" in out:
+        _say(f"   {out.get('matched')} of the {out.get('found')} live calls match ({out.get('agents')} agents read):")
+        for call in out["calls"]:
+            _say(f"   call {call.get('job_id')} ({call.get('call_type')}):")
+            for channel in call.get("channel_contexts", []):
+                _show_channel(channel)
+        return
     if "agents" in out:
         for agent in out["agents"]:
             _say(f"     - {agent.get('name')} ({agent.get('user_id')}, extension {agent.get('extension')}): "
@@ -117,7 +127,8 @@ def _show_result(out: dict[str, Any], is_error: bool) -> None:
 
 
 def _show_channel(channel: dict[str, Any]) -> None:
-    who = str(channel.get("user_id")) if channel.get("party") == "agent" else f"customer {channel.get('number')}"
+    name = f" ({channel['name']})" if channel.get("name") else ""
+    who = f"{channel.get('user_id')}{name}" if channel.get("party") == "agent" else f"customer {channel.get('number')}"
     if channel.get("subject"):
         who += " (this agent)"
     flags = channel.get("flags")

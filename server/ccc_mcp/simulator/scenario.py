@@ -347,27 +347,31 @@ WANG_JOB_ID = "job-demo-3"
 
 
 def _legs(
-    job_id: str, user_id: str, extension: str, customer: str, agent_state: str, agent_flags: list[str], offset: int
+    job_id: str, user_id: str, extension: str, customer: str, agent_state: str, agent_flags: list[str], offset: int,
+    *, outbound: bool = False,
 ) -> list[ChannelSpec]:
-    """A customer's leg and an agent's leg, named the way CCC names channels."""
+    """A customer's leg and an agent's leg, named the way CCC names channels: an inbound call's customer dialled
+    the hotline and was put through to the agent; an outbound call's agent dialled the customer from it."""
     start = _T0 + offset
+    caller, called = (_HOTLINE, customer) if outbound else (customer, _HOTLINE)
+    agent_from, agent_to = (extension, customer) if outbound else (customer, extension)
     return [
         ChannelSpec(
-            channel_id=f"ch:customer:{customer}->{_HOTLINE}:{start}:{job_id}",
+            channel_id=f"ch:customer:{caller}->{called}:{start}:{job_id}",
             state="ANSWERED",
-            originator=customer,
-            destination=_HOTLINE,
+            originator=caller,
+            destination=called,
             timestamp=start + 1_000,
         ),
         ChannelSpec(
-            channel_id=f"ch:user:{customer}->{extension}:{start}:{job_id}",
+            channel_id=f"ch:user:{agent_from}->{agent_to}:{start}:{job_id}",
             state=agent_state,
             user_id=user_id,
             flags=agent_flags,
             user_extension=extension,
             skill_group_id=_SKILL_GROUP,
-            originator=customer,
-            destination=extension,
+            originator=agent_from,
+            destination=agent_to,
             timestamp=start + 2_000,
         ),
     ]
@@ -418,7 +422,8 @@ def _demo_calls() -> list[CallSpec]:
             call_type="OUTBOUND",
             cti_error="The CTI gateway did not answer in time (simulated).",
             channels=_legs(
-                "job-demo-cti", "cti-fail@ccc-demo", "8004", "13900000004", "ANSWERED", ["MUTED"], 120_000
+                "job-demo-cti", "cti-fail@ccc-demo", "8004", "13900000004", "ANSWERED", ["MUTED"], 120_000,
+                outbound=True,
             ),
         ),
         CallSpec(
