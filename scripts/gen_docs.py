@@ -158,7 +158,7 @@ PICTURE = """\
 ## The call picture
 
 `get_agent_status` and the call-control tools answer with two contexts, CCC's own, in a form a model reads
-once (`server/ccc_mcp/tools/picture.py`):
+once (`server/ccc_mcp/tools/picture.py`); `list_calls` answers `calls`, each in the form of `call_context`:
 
 - **`call_context`**: the call (`job_id`, `call_type`) and `channel_contexts`, one channel per party. Every
   channel names its `party`: `agent` (with `user_id`, and `name` where the server already knows it; the agent
@@ -187,6 +187,33 @@ per-channel `JobId` copies, `Originator`/`Destination` (the outside party's is `
 `SkillGroupId` of a leg, `ReleaseInitiator`, `ReleaseReason`, `CallVariables`, `ChannelVariables`, and the
 agent's `InstanceId` (the one the call named), `DeviceId`, `Mobile`, `WorkMode`, `Heartbeat`, `Reserved`,
 `OutboundScenario`, `SignedSkillGroupIdList` and `ParallelJobList`. Fields CCC adds later are read past.
+
+## The whole floor in one call
+
+CCC has no action that lists calls. `list_calls` reads the agents on a call (ListRealtimeAgentStates with
+the states TALKING, RINGING and DIALING, one request per 100 agents) and polls each live call once
+(PollUserStatus): an agent whose call an earlier poll returned is skipped, and the other agent of a consult,
+monitor or coach call (CCC's `CounterParty`) waits for the first one's poll, so a three-party call costs one
+poll. The requests go through one bounded fan-out (`server/ccc_mcp/tools/fanout.py`):
+
+- at most `CCC_MCP_FANOUT` (8) in flight, and at most `CCC_MCP_FANOUT_RATE` (50) a second for all of the
+  process's `list_calls` together (`tools/pacer.py`);
+- a `Throttling*` answer pauses every request (CCC's `x-acs-retry-after`, else 0.5 s doubling to 4 s) and
+  halves the rate, which recovers as requests succeed; the refused read is tried again after the pause, at
+  most `CCC_MAX_ATTEMPTS` times an agent. So at most `CCC_MAX_ATTEMPTS` polls go out per agent, and after a
+  throttling answer only the requests already on their way can meet another one;
+- over HTTP, every CCC request counts as one call against the caller's rate limit (the tool call's own place
+  pays for the first), so a `list_calls` cannot multiply a client's share of CCC;
+- nothing starts within 0.25 s of the call's deadline (`CCC_DEADLINE`), and a cancelled call cancels its
+  requests: nothing more is sent.
+
+The answer says what it is: `agents` (agents on a call read), `found` (live calls), `matched` (calls that
+pass the filters, in all pages), `as_of` (when the floor was read, to tell how long a party has been on hold
+from its channel's `timestamp`), `unread` (every agent whose status could not be read, with CCC's code and
+message) and `partial` when not every agent on a call was read, with why (the deadline, `CCC_MCP_FLOOR_MAX`
+(1,000 agents), the caller's rate limit, or unread agents). Pages follow `next_cursor`; each page reads the
+floor anew. A stdio client that sends a `progressToken` gets a progress notification as polls complete (at
+most every 0.1 s, and the last one); over HTTP an answer is one JSON body, so there is none.
 
 ## Status reads are reads
 
