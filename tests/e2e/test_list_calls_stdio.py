@@ -116,6 +116,21 @@ async def test_progress_reaches_a_client_that_asks(floor: str, mode: str) -> Non
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"], ids=["modern", "legacy"])
+async def test_no_progress_reaches_a_client_that_did_not_ask(floor: str, mode: str) -> None:
+    """Without a progressToken, the only message the call brings is its answer."""
+    seen: list[Any] = []
+
+    async def every_message(message: Any) -> None:
+        seen.append(message)
+
+    async with Client(_params(floor), mode=mode, message_handler=every_message) as client:
+        result = await client.call_tool("list_calls", {})
+    assert not result.is_error
+    assert [message for message in seen if "progress" in type(message).__name__.lower() or "progress" in repr(
+        message)[:200].lower()] == []
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"], ids=["modern", "legacy"])
 async def test_a_cancel_stops_the_requests(floor: str, mode: str) -> None:
     """Each poll takes 50 ms: cancelled after some twenty, the call sends nothing more than what was already
     on its way (at most the in-flight bound)."""
