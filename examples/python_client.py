@@ -107,9 +107,14 @@ def show_floor(data: dict[str, Any]) -> None:
                 who = channel.get("user_id") if channel["party"] == "agent" else f"number {channel.get('number')}"
                 name = f" ({channel['name']})" if channel.get("name") else ""
                 print(f"  muted: {who}{name} on {live_call.get('job_id')}")
-    # Not every agent read in time (a large floor, a slow CCC): `partial` says why, `unread` names them.
+    # On a large floor: not every agent read in time (`partial` says why; `unread` names those whose read
+    # failed), and more matching calls than one answer holds (`next_cursor` asks for the rest).
     if data.get("partial"):
-        print(f"  partial: {data['partial']}; unread: {', '.join(data.get('unread') or {})}")
+        print(f"  partial: {data['partial']}")
+    if data.get("unread"):
+        print(f"  unread: {len(data['unread'])} agents whose status could not be read, each with its error")
+    if data.get("next_cursor"):
+        print(f"  more calls match: ask again with cursor={data['next_cursor']!r}")
 
 
 async def run(url: str | None) -> int:

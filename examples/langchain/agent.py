@@ -256,10 +256,13 @@ async def who_is_muted(tools: Tools) -> bool:
         print(f"  muted: {', '.join(muted_parties(live_call))} on {live_call.get('job_id')}")
     if not calls:
         print("  muted: nobody")
-    # On a large floor, some agents may not have been read in time (partial says why, unread names them), and
-    # more calls may match than one answer holds (next_cursor asks for the rest). The demo floor needs neither.
+    # On a large floor, some agents may not have been read in time (partial says why; unread names those whose
+    # read failed), and more calls may match than one answer holds (next_cursor asks for the rest). The demo
+    # floor needs neither.
     if data.get("partial"):
-        print(f"  partial: {data['partial']}; unread: {', '.join(data.get('unread') or {})}")
+        print(f"  partial: {data['partial']}")
+    if data.get("unread"):
+        print(f"  unread: {len(data['unread'])} agents whose status could not be read, each with its error")
     if data.get("next_cursor"):
         print(f"  more calls match: ask again with cursor={data['next_cursor']!r}")
     return True
