@@ -15,7 +15,10 @@ The flow, on the simulator's demo cast (instance ccc-demo):
    customer's channel flags ["HOLD"], then [].
 2. "The agent on extension 8001 was muted by mistake: unmute them." list_agents(query="8001") finds
    agent@ccc-demo, get_agent_status shows their own channel ["MUTED"], unmute_call, then [].
-3. (--no-llm) unmute_call for idle@ccc-demo, who is not on a call: a structured error with a hint.
+3. "Who is muted right now?" A floor question, answered with one call: list_calls(flags=["MUTED"]) reads
+   every live call of the instance and returns those with a muted party; on the demo floor, once agent@ccc-demo
+   is unmuted, that is cti-fail@ccc-demo (Chen Jie) on job-demo-cti.
+4. (--no-llm) unmute_call for idle@ccc-demo, who is not on a call: a structured error with a hint.
 
 The server is `ccc-mcp serve --simulator` (the embedded CCC simulator, no Alibaba account; its default
 instance is ccc-demo, so no call needs instance_id), found next to this Python, else on PATH; set
@@ -39,21 +42,24 @@ from agents.mcp import MCPServerStdio
 
 PROMPT = (
     "Wang's customer is waiting: put them on hold, then take them off hold. Also, the agent on extension 8001 "
-    "was muted by mistake: unmute them. Tell me how both calls stand afterwards."
+    "was muted by mistake: unmute them. Then tell me how both calls stand, and who on the floor is muted right now."
 )
 INSTRUCTIONS = (
-    "You help contact-centre supervisors control live calls in Alibaba Cloud Contact Center. Work in four "
-    "steps: find the agent's user_id with list_agents (by part of a name, employee number or extension); look "
-    "at their call with get_agent_status; act (hold_call, retrieve_call, mute_call, unmute_call) with user_id "
-    "alone, since the server finds the call and the channel itself; then call get_agent_status again to "
-    "confirm the channel flags changed. When a tool result has ok=false, read error.code and error.hint, "
-    "explain them, and retry only if error.retryable is true."
+    "You help contact-centre supervisors control live calls in Alibaba Cloud Contact Center. To act on an "
+    "agent's call, work in four steps: find the agent's user_id with list_agents (by part of a name, employee "
+    "number or extension); look at their call with get_agent_status; act (hold_call, retrieve_call, mute_call, "
+    "unmute_call) with user_id alone, since the server finds the call and the channel itself; then call "
+    "get_agent_status again to confirm the channel flags changed. For a question about the whole floor (who is "
+    "muted, who has a customer on hold, which calls have three parties) call list_calls once, with flags such as "
+    '["MUTED"] or ["HOLD"], instead of get_agent_status for each agent. When a tool result has ok=false, read '
+    "error.code and error.hint, explain them, and retry only if error.retryable is true."
 )
 
 # The SDK's default client session timeout is 5 s: a cold start of the server plus a slow first upstream
 # call (retries included, bounded by CCC_DEADLINE = 15 s) can exceed that. Give it room.
 SESSION_TIMEOUT_SECONDS = 30.0
-# Runner.run allows 10 model turns by default; find, look, act and verify for two tasks takes 11.
+# Runner.run allows 10 model turns by default; the default PROMPT takes 12: find, look, act and verify for two
+# tasks (ten tool calls), the floor question (one list_calls), and the answer.
 MAX_TURNS = 30
 
 
@@ -202,15 +208,58 @@ async def unmute_extension(server: MCPServerStdio, extension: str) -> bool:
     return verify("the agent's line is unmuted", after is not None and "MUTED" not in after)
 
 
+def muted_parties(live_call: dict[str, Any]) -> list[str]:
+    """Who is muted on one call of a list_calls answer: an agent by user_id and name, anyone else by number."""
+    muted = []
+    for channel in live_call.get("channel_contexts") or []:
+        if "MUTED" not in (channel.get("flags") or []):
+            continue
+        if channel.get("party") == "agent":
+            name = f" ({channel['name']})" if channel.get("name") else ""
+            muted.append(f"{channel.get('user_id')}{name}")
+        else:
+            muted.append(f"number {channel.get('number')}")
+    return muted
+
+
+async def who_is_muted(server: MCPServerStdio) -> bool:
+    """A floor question in one call: list_calls reads every live call, keeps those with a muted party, and says
+    how many it read. (Asking get_agent_status agent by agent would take a call per agent.)"""
+    print("Who is muted right now? One list_calls answers for the whole floor")
+    data = await call(server, "list_calls", {"flags": ["MUTED"]})
+    if not data.get("ok"):
+        return False
+    calls = data.get("calls") or []
+    print(
+        f'  list_calls flags=["MUTED"]: {data.get("found")} live calls read ({data.get("agents")} agents on a call), '
+        f"{data.get('matched')} with a muted party"
+    )
+    for live_call in calls:
+        print(f"  muted: {', '.join(muted_parties(live_call))} on {live_call.get('job_id')}")
+    if not calls:
+        print("  muted: nobody")
+    # On a large floor, some agents may not have been read in time (partial says why; unread names those whose
+    # read failed), and more calls may match than one answer holds (next_cursor asks for the rest). The demo
+    # floor needs neither.
+    if data.get("partial"):
+        print(f"  partial: {data['partial']}")
+    if data.get("unread"):
+        print(f"  unread: {len(data['unread'])} agents whose status could not be read, each with its error")
+    if data.get("next_cursor"):
+        print(f"  more calls match: ask again with cursor={data['next_cursor']!r}")
+    return True
+
+
 async def without_model() -> int:
     async with ccc_server() as server:
         tools = await server.list_tools()
         print(f"MCPServerStdio {server.name!r} tools: {', '.join(tool.name for tool in tools)}")
         held = await hold_then_retrieve(server, "Wang")
         unmuted = await unmute_extension(server, "8001")
+        answered = await who_is_muted(server)
         print("An agent who is not on a call: unmute_call answers with a structured error")
         await call(server, "unmute_call", {"user_id": "idle@ccc-demo"})
-    return 0 if held and unmuted else 1
+    return 0 if held and unmuted and answered else 1
 
 
 async def with_model(prompt: str) -> int:

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The official MCP Python SDK as a client of ccc-mcp: list the tools, find an agent, unmute, handle an error.
+"""The official MCP Python SDK as a client of ccc-mcp: list the tools, find an agent, unmute, ask who is muted
+on the whole floor, handle an error.
 
     python examples/python_client.py
         launches `ccc-mcp serve --simulator` over stdio: the embedded CCC simulator, no Alibaba account
@@ -53,7 +54,7 @@ def result_data(result: CallToolResult) -> dict[str, Any]:
     return data
 
 
-async def call(client: Client, tool: str, arguments: dict[str, str], attempts: int = 2) -> dict[str, Any]:
+async def call(client: Client, tool: str, arguments: dict[str, Any], attempts: int = 2) -> dict[str, Any]:
     """Call a tool; repeat once if the error says retrying can help (every tool here is idempotent)."""
     data: dict[str, Any] = {}
     for attempt in range(1, attempts + 1):
@@ -67,10 +68,13 @@ async def call(client: Client, tool: str, arguments: dict[str, str], attempts: i
     return data
 
 
-def show(tool: str, arguments: dict[str, str], data: dict[str, Any]) -> None:
+def show(tool: str, arguments: dict[str, Any], data: dict[str, Any]) -> None:
     given = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
     if data.get("ok"):
         print(f"{tool}({given}) -> ok, request_id {data.get('request_id')}")
+        if "calls" in data:  # list_calls
+            show_floor(data)
+            return
         for agent in data.get("agents") or []:  # list_agents
             print(f"  {agent['user_id']}: {agent.get('name')}, ext {agent.get('extension')}, {agent.get('state')}")
         user = data.get("user_context") or {}
@@ -89,6 +93,28 @@ def show(tool: str, arguments: dict[str, str], data: dict[str, Any]) -> None:
     )
     print(f"  message: {error.get('message')}")
     print(f"  hint: {error.get('hint')}")
+
+
+def show_floor(data: dict[str, Any]) -> None:
+    """A list_calls answer: how many live calls it read, then who is muted on each matching call."""
+    print(
+        f"  {data.get('found')} live calls read ({data.get('agents')} agents on a call), "
+        f"{data.get('matched')} with a muted party"
+    )
+    for live_call in data.get("calls") or []:
+        for channel in live_call.get("channel_contexts", []):
+            if "MUTED" in (channel.get("flags") or []):
+                who = channel.get("user_id") if channel["party"] == "agent" else f"number {channel.get('number')}"
+                name = f" ({channel['name']})" if channel.get("name") else ""
+                print(f"  muted: {who}{name} on {live_call.get('job_id')}")
+    # On a large floor: not every agent read in time (`partial` says why; `unread` names those whose read
+    # failed), and more matching calls than one answer holds (`next_cursor` asks for the rest).
+    if data.get("partial"):
+        print(f"  partial: {data['partial']}")
+    if data.get("unread"):
+        print(f"  unread: {len(data['unread'])} agents whose status could not be read, each with its error")
+    if data.get("next_cursor"):
+        print(f"  more calls match: ask again with cursor={data['next_cursor']!r}")
 
 
 async def run(url: str | None) -> int:
@@ -134,10 +160,15 @@ async def run(url: str | None) -> int:
         success = await call(client, "unmute_call", success_args)
         show("unmute_call", success_args, success)
 
+        # A floor question in one call: list_calls reads every live call and keeps those with a muted party.
+        floor_args = {"instance_id": INSTANCE, "flags": ["MUTED"]}
+        floor = await call(client, "list_calls", floor_args)
+        show("list_calls", floor_args, floor)
+
         error_args = {"instance_id": INSTANCE, "user_id": IDLE_AGENT}
         failure = await call(client, "unmute_call", error_args)
         show("unmute_call", error_args, failure)
-    return 0 if success.get("ok") else 1
+    return 0 if success.get("ok") and floor.get("ok") else 1
 
 
 def main() -> int:

@@ -23,7 +23,10 @@ The flow, on the simulator's demo cast (instance ccc-demo):
    customer's channel flags ["HOLD"], then [].
 2. "The agent on extension 8001 was muted by mistake: unmute them." list_agents(query="8001") finds
    agent@ccc-demo, get_agent_status shows their own channel ["MUTED"], unmute_call, then [].
-3. (--no-llm) unmute_call for idle@ccc-demo, who is not on a call: a ToolMessage with status "error" whose
+3. "Who is muted right now?" A floor question, answered with one call: list_calls(flags=["MUTED"]) reads
+   every live call of the instance and returns those with a muted party; on the demo floor, once agent@ccc-demo
+   is unmuted, that is cti-fail@ccc-demo (Chen Jie) on job-demo-cti.
+4. (--no-llm) unmute_call for idle@ccc-demo, who is not on a call: a ToolMessage with status "error" whose
    text is the structured error, code and hint included.
 
 The server runs as `$CCC_MCP_COMMAND serve --simulator` (default `ccc-mcp` on PATH): the embedded CCC
@@ -49,18 +52,21 @@ from langchain_mcp_adapters.tools import load_mcp_tools
 
 PROMPT = (
     "Wang's customer is waiting: put them on hold, then take them off hold. Also, the agent on extension 8001 "
-    "was muted by mistake: unmute them. Tell me how both calls stand afterwards."
+    "was muted by mistake: unmute them. Then tell me how both calls stand, and who on the floor is muted right now."
 )
 SYSTEM = (
-    "You help contact-centre supervisors control live calls in Alibaba Cloud Contact Center. Work in four "
-    "steps: find the agent's user_id with list_agents (by part of a name, employee number or extension); look "
-    "at their call with get_agent_status; act (hold_call, retrieve_call, mute_call, unmute_call) with user_id "
-    "alone, since the server finds the call and the channel itself; then call get_agent_status again to "
-    "confirm the channel flags changed. When a tool result has ok=false, read error.code and error.hint, "
-    "explain them, and retry only if error.retryable is true."
+    "You help contact-centre supervisors control live calls in Alibaba Cloud Contact Center. To act on an "
+    "agent's call, work in four steps: find the agent's user_id with list_agents (by part of a name, employee "
+    "number or extension); look at their call with get_agent_status; act (hold_call, retrieve_call, mute_call, "
+    "unmute_call) with user_id alone, since the server finds the call and the channel itself; then call "
+    "get_agent_status again to confirm the channel flags changed. For a question about the whole floor (who is "
+    "muted, who has a customer on hold, which calls have three parties) call list_calls once, with flags such as "
+    '["MUTED"] or ["HOLD"], instead of get_agent_status for each agent. When a tool result has ok=false, read '
+    "error.code and error.hint, explain them, and retry only if error.retryable is true."
 )
 # A LangGraph run stops after this many steps (the model's turn and the tool call are one each): a bound for a
-# model that keeps calling tools. The two tasks of PROMPT take about two dozen.
+# model that keeps calling tools. PROMPT takes 23: eleven tool calls (two tasks and the floor question), each
+# after a model turn, and the answer.
 RECURSION_LIMIT = 60
 
 
@@ -220,6 +226,48 @@ async def unmute_extension(tools: Tools, extension: str) -> bool:
     return verify("the agent's line is unmuted", after is not None and "MUTED" not in after)
 
 
+def muted_parties(live_call: dict[str, Any]) -> list[str]:
+    """Who is muted on one call of a list_calls answer: an agent by user_id and name, anyone else by number."""
+    muted = []
+    for channel in live_call.get("channel_contexts") or []:
+        if "MUTED" not in (channel.get("flags") or []):
+            continue
+        if channel.get("party") == "agent":
+            name = f" ({channel['name']})" if channel.get("name") else ""
+            muted.append(f"{channel.get('user_id')}{name}")
+        else:
+            muted.append(f"number {channel.get('number')}")
+    return muted
+
+
+async def who_is_muted(tools: Tools) -> bool:
+    """A floor question in one call: list_calls reads every live call, keeps those with a muted party, and says
+    how many it read. (Asking get_agent_status agent by agent would take a call per agent.)"""
+    print("Who is muted right now? One list_calls answers for the whole floor")
+    data = await tools.call("list_calls", {"flags": ["MUTED"]})
+    if not data.get("ok"):
+        return False
+    calls = data.get("calls") or []
+    print(
+        f'  list_calls flags=["MUTED"]: {data.get("found")} live calls read ({data.get("agents")} agents on a call), '
+        f"{data.get('matched')} with a muted party"
+    )
+    for live_call in calls:
+        print(f"  muted: {', '.join(muted_parties(live_call))} on {live_call.get('job_id')}")
+    if not calls:
+        print("  muted: nobody")
+    # On a large floor, some agents may not have been read in time (partial says why; unread names those whose
+    # read failed), and more calls may match than one answer holds (next_cursor asks for the rest). The demo
+    # floor needs neither.
+    if data.get("partial"):
+        print(f"  partial: {data['partial']}")
+    if data.get("unread"):
+        print(f"  unread: {len(data['unread'])} agents whose status could not be read, each with its error")
+    if data.get("next_cursor"):
+        print(f"  more calls match: ask again with cursor={data['next_cursor']!r}")
+    return True
+
+
 async def without_model() -> int:
     client = mcp_client()
     # One session (one server process) for all calls; `client.get_tools()` would start one per call.
@@ -229,10 +277,11 @@ async def without_model() -> int:
         tools = Tools(loaded)
         held = await hold_then_retrieve(tools, "Wang")
         unmuted = await unmute_extension(tools, "8001")
+        answered = await who_is_muted(tools)
         # An isError result reaches the model as a ToolMessage with status "error" and the JSON as text.
         print("An agent who is not on a call: unmute_call answers with a structured error")
         await tools.call("unmute_call", {"user_id": "idle@ccc-demo"})
-    return 0 if held and unmuted else 1
+    return 0 if held and unmuted and answered else 1
 
 
 async def with_model(prompt: str) -> int:

@@ -23,10 +23,11 @@ EXAMPLES = ROOT / "examples"
 DEMO_INSTANCE = "ccc-demo"
 TALKING_AGENT = "agent@ccc-demo"
 IDLE_AGENT = "idle@ccc-demo"
-TOOLS = ["list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"]
+TOOLS = ["list_agents", "list_calls", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"]
 
 # The find → look → act → verify flow of the examples' default request (their PROMPT) on the simulator's demo
-# cast: hold Wang's customer and take them off hold, then unmute the agent on extension 8001.
+# cast: hold Wang's customer and take them off hold, then unmute the agent on extension 8001; then the floor
+# question "who is muted right now?", one list_calls.
 WANG = "wang@ccc-demo"
 HOLD_FLOW = [
     ("list_agents", {"query": "Wang"}),
@@ -42,11 +43,17 @@ UNMUTE_FLOW = [
     ("unmute_call", {"user_id": TALKING_AGENT}),
     ("get_agent_status", {"user_id": TALKING_AGENT}),
 ]
+FLOOR_FLOW = [("list_calls", {"flags": ["MUTED"]})]
+# Muted once agent@ccc-demo is unmuted: the demo cast's other muted agent, on the outbound call job-demo-cti.
+MUTED_AGENT = "cti-fail@ccc-demo"
+MUTED_JOB = "job-demo-cti"
+DEMO_LIVE_CALLS = 4
 WANG_CUSTOMER_CHANNEL = "ch:customer:13900000006->02100000000:1700000300000:job-demo-3"
 FINAL_ANSWER = (
     'FAKE-MODEL: hold_call wang@ccc-demo ok -> customer ["HOLD"], wang@ccc-demo []; '
     "retrieve_call wang@ccc-demo ok -> customer [], wang@ccc-demo []; "
-    "unmute_call agent@ccc-demo ok -> customer [], agent@ccc-demo []"
+    "unmute_call agent@ccc-demo ok -> customer [], agent@ccc-demo []; "
+    "muted now: cti-fail@ccc-demo (Chen Jie), of 4 live calls"
 )
 
 
@@ -58,12 +65,24 @@ def channel_flags(result: dict[str, Any] | None, user_id: str | None) -> Any:
     return matching[0]
 
 
+def muted_on_floor(result: dict[str, Any] | None) -> list[tuple[str, str | None, str | None]]:
+    """(job_id, user_id, name) of every muted party in a list_calls result."""
+    return [
+        (call.get("job_id"), channel.get("user_id"), channel.get("name"))
+        for call in (result or {}).get("calls") or []
+        for channel in call.get("channel_contexts") or []
+        if "MUTED" in (channel.get("flags") or [])
+    ]
+
+
 def assert_default_flow(calls: list[ToolCall]) -> None:
     """The agent ran the whole flow of the default request, in order, and the tool results show its effect:
-    the customer's channel flags [] → ["HOLD"] → [], the 8001 agent's own ["MUTED"] → []."""
-    assert [(call.name, call.arguments) for call in calls] == HOLD_FLOW + UNMUTE_FLOW
+    the customer's channel flags [] → ["HOLD"] → [], the 8001 agent's own ["MUTED"] → []; then one list_calls
+    read the whole floor and found the one agent still muted."""
+    assert [(call.name, call.arguments) for call in calls] == HOLD_FLOW + UNMUTE_FLOW + FLOOR_FLOW
     assert all(call.result is not None and call.result["ok"] is True for call in calls), calls
-    wang, status, hold, held, retrieve, back, zhang, muted, unmute, unmuted = [call.result or {} for call in calls]
+    results = [call.result or {} for call in calls]
+    wang, status, hold, held, retrieve, back, zhang, muted, unmute, unmuted, floor = results
     assert [agent["user_id"] for agent in wang["agents"]] == [WANG]
     assert wang["agents"][0]["name"] == "Wang Fang"
     assert status["user_context"]["job_id"] == "job-demo-3"
@@ -78,6 +97,9 @@ def assert_default_flow(calls: list[ToolCall]) -> None:
     assert channel_flags(muted, TALKING_AGENT) == ["MUTED"]
     assert unmute["user_context"]["user_state"] == "TALKING"
     assert channel_flags(unmuted, TALKING_AGENT) == []
+    assert muted_on_floor(floor) == [(MUTED_JOB, MUTED_AGENT, "Chen Jie")], "agent@ccc-demo no longer muted"
+    assert (floor["found"], floor["matched"]) == (DEMO_LIVE_CALLS, 1)
+    assert "partial" not in floor
 
 
 def ccc_mcp_executable() -> str:

@@ -8,14 +8,16 @@ user's request for tasks, in the order they are written:
 - "<Name>'s customer ... hold": list_agents(query=<Name>), get_agent_status, hold_call, get_agent_status,
   retrieve_call, get_agent_status;
 - "extension <digits> ... unmute": list_agents(query=<digits>), get_agent_status, unmute_call,
-  get_agent_status.
+  get_agent_status;
+- "who ... muted" (a floor question): one list_calls(flags=["MUTED"]), never a look per agent.
 
 Each act and look names the agent by the user_id the task's list_agents result found (never a hard-coded
 id), with user_id alone: the server resolves the call and the channel. The conversation is re-read on every
 request (the clients resend it), so the fake keeps no state of its own. When a tool result has ok=false, or
 a search does not find exactly one agent, or a tool it needs is not offered, it stops and says so. Its final
 answer reports every action with the channel flags the following get_agent_status showed, e.g.
-`FAKE-MODEL: hold_call wang@ccc-demo ok -> customer ["HOLD"], wang@ccc-demo []; ...`.
+`FAKE-MODEL: hold_call wang@ccc-demo ok -> customer ["HOLD"], wang@ccc-demo []; ...`, and the floor question
+with who list_calls showed muted, e.g. `muted now: cti-fail@ccc-demo (Chen Jie), of 4 live calls`.
 
 Every request body is kept, so a test can check what the agent sent: the tools and their schemas, and, in
 the last request, every tool call with its arguments and its result (`FakeOpenAI.tool_calls`)."""
@@ -54,11 +56,13 @@ class Conversation:
 
 @dataclass(frozen=True)
 class Step:
-    """The next tool call to make; `find` is the index of the list_agents step naming the agent, if any."""
+    """The next tool call to make; `find` is the index of the list_agents step naming the agent, if any;
+    `flags` the flags a list_calls step asks for."""
 
     name: str
     query: str | None = None
     find: int | None = None
+    flags: tuple[str, ...] | None = None
 
 
 def tool_json(raw: Any) -> dict[str, Any] | None:
@@ -147,8 +151,14 @@ def plan(prompt: str) -> list[Step]:
     extension = re.search(r"\bextension (\d+)", prompt)
     if extension and "unmute" in prompt.lower():
         tasks.append((extension.start(), extension.group(1), ["unmute_call"]))
+    floor = re.search(r"\bwho\b[^.?!]*\bmuted\b", prompt, re.IGNORECASE)
+    if floor:
+        tasks.append((floor.start(), "", ["list_calls"]))
     steps: list[Step] = []
     for _, query, actions in sorted(tasks):
+        if actions == ["list_calls"]:  # a floor question: one call for the whole floor
+            steps.append(Step("list_calls", flags=("MUTED",)))
+            continue
         find = len(steps)
         steps += [Step("list_agents", query=query), Step("get_agent_status", find=find)]
         for action in actions:
@@ -162,6 +172,28 @@ def flags_line(status: dict[str, Any]) -> str:
     return ", ".join(
         f"{channel.get('user_id') or 'customer'} {json.dumps(channel.get('flags'))}" for channel in channels
     )
+
+
+def muted_line(floor: dict[str, Any]) -> str:
+    """`cti-fail@ccc-demo (Chen Jie), of 4 live calls`: every muted party of a list_calls answer."""
+    muted = [
+        f"{channel.get('user_id')} ({channel.get('name')})" if channel.get("party") == "agent" else "customer"
+        for call in floor.get("calls") or []
+        for channel in call.get("channel_contexts") or []
+        if "MUTED" in (channel.get("flags") or [])
+    ]
+    return f"{', '.join(muted) or 'nobody'}, of {floor.get('found')} live calls"
+
+
+def report(calls: list[ToolCall]) -> str:
+    """The final answer: each action with the flags the next look showed, and who the floor question found muted."""
+    lines = []
+    for index, call in enumerate(calls):
+        if call.name in ACTIONS and index + 1 < len(calls):
+            lines.append(f"{call.name} {call.arguments.get('user_id')} ok -> {flags_line(calls[index + 1].result or {})}")
+        elif call.name == "list_calls":
+            lines.append(f"muted now: {muted_line(call.result or {})}")
+    return "FAKE-MODEL: " + "; ".join(lines)
 
 
 def decide(conversation: Conversation) -> tuple[str, dict[str, Any]] | str:
@@ -182,17 +214,14 @@ def decide(conversation: Conversation) -> tuple[str, dict[str, Any]] | str:
             return f"FAKE-MODEL: {step.name} is not offered"
         if step.query is not None:
             return step.name, {"query": step.query}
+        if step.flags is not None:
+            return step.name, {"flags": list(step.flags)}
         assert step.find is not None
         agents = (calls[step.find].result or {}).get("agents") or []
         if len(agents) != 1:
             return f"FAKE-MODEL: list_agents found {len(agents)} agents for {steps[step.find].query!r}"
         return step.name, {"user_id": agents[0]["user_id"]}
-    report = [
-        f"{call.name} {call.arguments.get('user_id')} ok -> {flags_line(calls[index + 1].result or {})}"
-        for index, call in enumerate(calls[:-1])
-        if call.name in ACTIONS
-    ]
-    return "FAKE-MODEL: " + "; ".join(report)
+    return report(calls)
 
 
 def responses_answer(body: dict[str, Any]) -> dict[str, Any]:

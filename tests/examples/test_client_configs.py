@@ -24,6 +24,7 @@ from tests.examples.conftest import (
     IDLE_AGENT,
     ROOT,
     TALKING_AGENT,
+    TOOLS,
     HttpServer,
     clean_environment,
     resolve_command,
@@ -56,7 +57,7 @@ def server_entry(name: str, key: str) -> dict[str, Any]:
 async def exercise(client: Client) -> None:
     """What every client must be able to do: see the tool, unmute, and get a structured error."""
     tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert list(tools) == ["list_agents", "get_agent_status", "unmute_call", "mute_call", "hold_call", "retrieve_call"]
+    assert list(tools) == TOOLS
     unmute = tools["unmute_call"]
     assert unmute.annotations is not None
     assert unmute.annotations.idempotent_hint is True

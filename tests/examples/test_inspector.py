@@ -26,12 +26,15 @@ from pathlib import Path
 import pytest
 
 from tests.examples.conftest import (
+    DEMO_LIVE_CALLS,
     EXAMPLES,
+    MUTED_AGENT,
     TALKING_AGENT,
     TOOLS,
     WANG_CUSTOMER_CHANNEL,
     HttpServer,
     channel_flags,
+    muted_on_floor,
     run_example,
     unavailable,
 )
@@ -79,7 +82,7 @@ def argv_of(command: str, executable: str, http: HttpServer) -> tuple[list[str],
 def test_documented_inspector_commands(inspector: str, http_server: HttpServer) -> None:
     executable = inspector
     commands = documented_commands()
-    assert len(commands) == 7, commands
+    assert len(commands) == 8, commands
     path = os.pathsep.join([str(Path(executable).parent), str(Path(sys.executable).parent), os.environ["PATH"]])
     tools_called = []
     for command in commands:
@@ -102,9 +105,12 @@ def test_documented_inspector_commands(inspector: str, http_server: HttpServer) 
         if tool == "list_agents":
             assert [agent["user_id"] for agent in data["agents"]] == [TALKING_AGENT]
         elif tool in ("hold_call", "retrieve_call"):  # user_id alone: the server resolved the call and channel
-            assert data["resolved"]["job_id"] == "job-demo-3"
-            assert data["resolved"]["channel_id"] == WANG_CUSTOMER_CHANNEL
+            assert "the agent's current call job-demo-3" in data["resolved"]
+            assert f"channel_id omitted: {WANG_CUSTOMER_CHANNEL}" in data["resolved"]
+        elif tool == "list_calls":  # a fresh server: both muted agents of the demo cast, in one call
+            assert [user_id for _, user_id, _ in muted_on_floor(data)] == [TALKING_AGENT, MUTED_AGENT]
+            assert data["found"] == DEMO_LIVE_CALLS
         else:
             assert data["user_context"]["user_state"] == "TALKING"
             assert channel_flags(data, TALKING_AGENT) == []
-    assert tools_called == ["list_agents", "unmute_call", "unmute_call", "hold_call", "retrieve_call"]
+    assert tools_called == ["list_agents", "unmute_call", "unmute_call", "list_calls", "hold_call", "retrieve_call"]

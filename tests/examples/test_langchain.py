@@ -62,6 +62,9 @@ WITHOUT_MODEL = [
     "  unmute_call agent@ccc-demo: status success, ok True",
     "  get_agent_status agent@ccc-demo: TALKING on job-demo-1: customer 13900000001 ANSWERED [], agent@ccc-demo ANSWERED []",
     "  verified: the agent's line is unmuted",
+    "Who is muted right now? One list_calls answers for the whole floor",
+    '  list_calls flags=["MUTED"]: 4 live calls read (4 agents on a call), 1 with a muted party',
+    "  muted: cti-fail@ccc-demo (Chen Jie) on job-demo-cti",
     "An agent who is not on a call: unmute_call answers with a structured error",
     # An isError result: a ToolMessage with status "error", whose text is the structured error.
     "  unmute_call idle@ccc-demo: status error, code InvalidOperation.UserState, retryable False",
@@ -130,8 +133,8 @@ def test_langchain_example_without_a_model() -> None:
 
 def test_langchain_full_agent_loop_against_a_fake_model() -> None:
     """Model mode with OPENAI_API_KEY set: LangChain's create_agent (a LangGraph graph) with ChatOpenAI runs the
-    find → look → act → verify flow through the adapters, one tool call per model turn, and answers from the
-    tool results; the model is the loopback fake."""
+    find → look → act → verify flow through the adapters, then the floor question (one list_calls), one tool
+    call per model turn, and answers from the tool results; the model is the loopback fake."""
     python = str(langchain_venv() / "bin" / "python")
     with fake_openai() as fake:
         done = run_example(
@@ -143,7 +146,7 @@ def test_langchain_full_agent_loop_against_a_fake_model() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == FINAL_ANSWER
     paths = [path for path, _ in fake.requests]
-    assert len(paths) == 11, paths
+    assert len(paths) == 12, paths
     assert all(path.endswith("/chat/completions") for path in paths), paths
     first = fake.requests[0][1]
     tools = {tool["function"]["name"]: tool["function"] for tool in first["tools"]}

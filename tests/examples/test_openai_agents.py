@@ -5,22 +5,28 @@ tracing is off)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
 
 from tests.examples.conftest import (
+    DEMO_LIVE_CALLS,
     EXAMPLES,
     FINAL_ANSWER,
+    FLOOR_FLOW,
+    MUTED_AGENT,
+    TALKING_AGENT,
     TOOLS,
     UNMUTE_FLOW,
     WANG_CUSTOMER_CHANNEL,
     assert_default_flow,
     channel_flags,
+    muted_on_floor,
     require_module,
     run_example,
 )
-from tests.examples.fake_openai import fake_openai
+from tests.examples.fake_openai import FakeOpenAI, fake_openai
 
 INSTALL = "pip install -e '.[examples]' (the test extra brings it too)"
 
@@ -52,6 +58,9 @@ WITHOUT_MODEL = [
     "  unmute_call agent@ccc-demo: ok",
     "  get_agent_status agent@ccc-demo: TALKING on job-demo-1: customer 13900000001 ANSWERED [], agent@ccc-demo ANSWERED []",
     "  verified: the agent's line is unmuted",
+    "Who is muted right now? One list_calls answers for the whole floor",
+    '  list_calls flags=["MUTED"]: 4 live calls read (4 agents on a call), 1 with a muted party',
+    "  muted: cti-fail@ccc-demo (Chen Jie) on job-demo-cti",
     "An agent who is not on a call: unmute_call answers with a structured error",
     "  unmute_call idle@ccc-demo: isError=True code InvalidOperation.UserState, retryable False",
 ]
@@ -78,21 +87,29 @@ def test_openai_agents_falls_back_without_a_key() -> None:
     assert "code InvalidOperation.UserState" in done.stdout
 
 
-def test_openai_agents_full_agent_loop_against_a_fake_model() -> None:
-    """Model mode with OPENAI_API_KEY set: the Agent gets the six MCP tools, the (scripted, loopback) model
-    finds the agents, looks, acts with user_id alone and looks again over eleven turns (more than the
-    Runner's default ten), and its answer, built from the tool results, is printed. Never a real OpenAI host."""
-    require_module("agents", INSTALL)
+def with_fake_model(*prompt: str) -> tuple[subprocess.CompletedProcess[str], FakeOpenAI]:
+    """Run the example in model mode (OPENAI_API_KEY set) against the loopback fake model, with the prompt
+    given (none: the example's default PROMPT); the fake keeps every request it was sent."""
     with fake_openai() as fake:
         done = run_example(
-            [sys.executable, str(EXAMPLES / "openai_agents.py")],
+            [sys.executable, str(EXAMPLES / "openai_agents.py"), *prompt],
             OPENAI_API_KEY="sk-fake-for-tests",
             OPENAI_BASE_URL=fake.base_url,
         )
+    return done, fake
+
+
+def test_openai_agents_full_agent_loop_against_a_fake_model() -> None:
+    """Model mode with OPENAI_API_KEY set: the Agent gets the seven MCP tools, the (scripted, loopback) model
+    finds the agents, looks, acts with user_id alone and looks again, then asks list_calls who is muted, over
+    twelve turns (more than the Runner's default ten), and its answer, built from the tool results, is printed.
+    Never a real OpenAI host."""
+    require_module("agents", INSTALL)
+    done, fake = with_fake_model()
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == FINAL_ANSWER
     assert all(path.endswith("/responses") for path, _ in fake.requests)
-    assert len(fake.requests) == 11
+    assert len(fake.requests) == 12
     first = fake.requests[0][1]
     tools = {tool["name"]: tool for tool in first["tools"]}
     assert list(tools) == TOOLS
@@ -107,15 +124,25 @@ def test_openai_agents_full_agent_loop_against_a_fake_model() -> None:
 def test_openai_agents_follows_the_prompt_given() -> None:
     """The prompt argument reaches the model: a request for the unmute alone runs that flow alone."""
     require_module("agents", INSTALL)
-    with fake_openai() as fake:
-        done = run_example(
-            [sys.executable, str(EXAMPLES / "openai_agents.py"), "The agent on extension 8001 is muted: unmute them."],
-            OPENAI_API_KEY="sk-fake-for-tests",
-            OPENAI_BASE_URL=fake.base_url,
-        )
+    done, fake = with_fake_model("The agent on extension 8001 is muted: unmute them.")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == "FAKE-MODEL: unmute_call agent@ccc-demo ok -> customer [], agent@ccc-demo []"
     calls = fake.tool_calls()
     assert [(call.name, call.arguments) for call in calls] == UNMUTE_FLOW
     assert channel_flags(calls[1].result, "agent@ccc-demo") == ["MUTED"]
     assert channel_flags(calls[-1].result, "agent@ccc-demo") == []
+
+
+def test_openai_agents_answers_a_floor_question_in_one_call() -> None:
+    """"Who is muted right now?" alone: the model asks list_calls once (no list_agents, no look per agent) and
+    answers from it; before any unmute, the simulator's demo floor has two muted agents."""
+    require_module("agents", INSTALL)
+    done, fake = with_fake_model("Who is muted right now?")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == (
+        "FAKE-MODEL: muted now: agent@ccc-demo (Zhang Wei), cti-fail@ccc-demo (Chen Jie), of 4 live calls"
+    )
+    calls = fake.tool_calls()
+    assert [(call.name, call.arguments) for call in calls] == FLOOR_FLOW
+    assert [user_id for _, user_id, _ in muted_on_floor(calls[0].result)] == [TALKING_AGENT, MUTED_AGENT]
+    assert (calls[0].result or {})["found"] == DEMO_LIVE_CALLS
