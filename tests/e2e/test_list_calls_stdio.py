@@ -19,8 +19,8 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+from ccc_mcp.simulator import default_scenario
 from ccc_mcp.simulator.floor import FLOOR_INSTANCE_ID, floor_mix
-from ccc_mcp.simulator.scenario import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +29,7 @@ FLOOR = 200
 MIX = floor_mix(FLOOR)
 ON_CALLS = MIX.talking + MIX.ringing + MIX.dialing
 FANOUT = 4
+DEMO_KEY = default_scenario().credentials[0]  # what `ccc-mcp simulator` accepts
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,8 @@ def _params(endpoint: str) -> StdioServerParameters:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "CCC_"))}
     environment.update({
         "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
-        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_KEY.access_key_id,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_KEY.access_key_secret,
         "CCC_ENDPOINT": endpoint,
         "CCC_INSTANCE_ID": FLOOR_INSTANCE_ID,
         "CCC_MCP_FANOUT": str(FANOUT),
