@@ -211,8 +211,10 @@ The answer says what it is: `agents` (agents on a call read), `found` (live call
 pass the filters, in all pages), `as_of` (when the floor was read, to tell how long a party has been on hold
 from its channel's `timestamp`), `unread` (every agent whose status could not be read, with CCC's code and
 message) and `partial` when not every agent on a call was read, with why (the deadline, `CCC_MCP_FLOOR_MAX`
-(1,000 agents), the caller's rate limit, or unread agents). Pages follow `next_cursor`; each page reads the
-floor anew. A stdio client that sends a `progressToken` gets a progress notification as polls complete (at
+(1,000 agents), the caller's rate limit, or unread agents). Agents the call did not get to before it stopped
+are counted there ("101 of 130 agents were not read"), not listed one by one: the way forward is a narrower
+question (`skill_group_id`, `query`), not 101 names. Pages follow `next_cursor`; each page reads the floor
+anew. A stdio client that sends a `progressToken` gets a progress notification as polls complete (at
 most every 0.1 s, and the last one); over HTTP an answer is one JSON body, so there is none.
 
 ## Status reads are reads
