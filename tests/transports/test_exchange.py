@@ -1,5 +1,5 @@
 """Handshake-era `tools/list` and `tools/call` POSTs are answered in the request's own exchange
-(`adapter.answer_requests_in_their_exchange`) rather than through the SDK's per-request transport. A client
+(`mcpserver.exchange.answer_requests_in_their_exchange`) rather than through the SDK's per-request transport. A client
 cannot tell: every request here gets the status, content type and bytes the SDK's own stateless path gives
 it, the refusals included."""
 
@@ -16,7 +16,7 @@ import pytest
 from mcp.server import streamable_http_manager
 from mcp_types import INTERNAL_ERROR
 
-from ccc_mcp.mcpserver import adapter
+from ccc_mcp.mcpserver import exchange
 from ccc_mcp.transports import streamable_http
 from tests.fakes import FakeCcc
 from tests.transports.conftest import JSON_HEADERS, RunningHttp, initialize_body
@@ -158,7 +158,7 @@ async def test_a_failure_outside_the_handler_is_answered_as_the_sdks_transport_a
     async def broken(*args: Any) -> str:
         raise RuntimeError("a bug's own words")
 
-    monkeypatch.setattr(adapter, "_answer", broken)
+    monkeypatch.setattr(exchange, "_answer", broken)
     sdks = streamable_http_manager.StreamableHTTPServerTransport(
         mcp_session_id=None, is_json_response_enabled=True, event_store=None
     )._create_error_response("Error handling POST request", HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR)

@@ -19,8 +19,8 @@ from starlette.types import ASGIApp
 
 from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
 from ccc_mcp.config.settings import Settings
-from ccc_mcp.mcpserver.adapter import answer_requests_in_their_exchange
 from ccc_mcp.mcpserver.assembly import build_server
+from ccc_mcp.mcpserver.exchange import answer_requests_in_their_exchange
 from ccc_mcp.net.loopback import LOOPBACK_NAMES
 from ccc_mcp.telemetry.startup import MetricsUnavailable, metrics_text
 from ccc_mcp.tools.base import AppState
@@ -132,7 +132,8 @@ def build_http_app(
         max_request_body_size=settings.max_body_bytes,
         transport_security=transport_security(settings),
     )
-    answer_requests_in_their_exchange(server)
+    if settings.sdk_fast_paths == "on":
+        answer_requests_in_their_exchange(server)
     app = CancelOnGiveUp(app, settings.max_body_bytes)
     if settings.auth_token is not None:
         protected = (MCP_PATH,) if settings.metrics_public else (MCP_PATH, METRICS_PATH)
