@@ -1,6 +1,7 @@
 """The HTTP application: the SDK's stateless Streamable HTTP endpoint at /mcp, always behind explicit
-Host/Origin checks and a body-size limit, authenticated as configured, plus /healthz and /readyz (open) and
-/metrics (Prometheus text, behind the same authentication as /mcp unless CCC_MCP_METRICS_PUBLIC)."""
+Host/Origin checks and a body-size limit, authenticated as configured, a GET of it refused (405: a stateless
+server has nothing to stream), plus /healthz and /readyz (open) and /metrics (Prometheus text, behind the
+same authentication as /mcp unless CCC_MCP_METRICS_PUBLIC)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from ccc_mcp.telemetry.startup import MetricsUnavailable, metrics_text
 from ccc_mcp.tools.base import AppState
 from ccc_mcp.transports.cancellation import CancelOnGiveUp
 from ccc_mcp.transports.http_auth import JwtVerifier, StaticBearerAuth
+from ccc_mcp.transports.stateless_get import RefuseGetStream
 
 if TYPE_CHECKING:
     import httpx
@@ -134,6 +136,7 @@ def build_http_app(
     )
     if settings.sdk_fast_paths == "on":
         answer_requests_in_their_exchange(server)
+    app = RefuseGetStream(app, MCP_PATH, server.session_manager.security_settings)
     app = CancelOnGiveUp(app, settings.max_body_bytes)
     if settings.auth_token is not None:
         protected = (MCP_PATH,) if settings.metrics_public else (MCP_PATH, METRICS_PATH)
