@@ -238,6 +238,7 @@ class Settings(BaseSettings):
         "SDK internals (stdio: the SDK's own transport and era choice; HTTP: the SDK's stateless handling of "
         "every request; the SDK's span per message kept), for an SDK release that breaks one. on: each fast "
         "path checks its internals at start-up and falls back by itself, with a warning, when one is missing.",
+        json_schema_extra={"metavar": "{on,off}"},
     )
 
     @field_validator(
