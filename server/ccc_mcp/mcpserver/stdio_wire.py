@@ -15,7 +15,15 @@ import anyio
 from mcp.shared.message import SessionMessage
 from mcp_types import jsonrpc_message_adapter
 
-__all__ = ["ReadStream", "ReadStreamBase", "StdioItem", "WriteStream", "decode_stdio_line", "encode_stdio_message"]
+__all__ = [
+    "ClosingStream",
+    "ReadStream",
+    "ReadStreamBase",
+    "StdioItem",
+    "WriteStream",
+    "decode_stdio_line",
+    "encode_stdio_message",
+]
 
 StdioItem: TypeAlias = SessionMessage | Exception
 """What the server's read stream carries: a message, or the exception a line that is not one raised."""
@@ -48,14 +56,26 @@ class WriteStream(Protocol[_Item_contra]):
     ) -> bool | None: ...
 
 
-class ReadStreamBase:
-    """What `ReadStream` asks beyond `receive` and `aclose`: iteration that ends with the stream, and use as an
-    async context manager that closes it."""
-
-    async def receive(self) -> StdioItem:
-        raise NotImplementedError
+class ClosingStream:
+    """What both stream protocols ask beyond `aclose`: use as an async context manager that closes the stream."""
 
     async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
+        await self.aclose()
+        return None
+
+
+class ReadStreamBase(ClosingStream):
+    """What `ReadStream` asks beyond `receive` and `aclose`: iteration that ends with the stream."""
+
+    async def receive(self) -> StdioItem:
         raise NotImplementedError
 
     def __aiter__(self) -> Self:
@@ -66,15 +86,6 @@ class ReadStreamBase:
             return await self.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             raise StopAsyncIteration from None
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool | None:
-        await self.aclose()
-        return None
 
 
 def decode_stdio_line(line: bytes) -> StdioItem:

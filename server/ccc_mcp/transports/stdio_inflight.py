@@ -5,14 +5,13 @@ transport by `NotingReads` / `NotingWrites`."""
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 from typing import Any
 
 import anyio
 from mcp.shared.message import SessionMessage
 from mcp_types import JSONRPCError, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId
 
-from ccc_mcp.mcpserver.stdio_wire import ReadStream, ReadStreamBase, StdioItem, WriteStream
+from ccc_mcp.mcpserver.stdio_wire import ClosingStream, ReadStream, ReadStreamBase, StdioItem, WriteStream
 
 __all__ = ["InFlight", "NotingReads", "NotingWrites"]
 
@@ -89,7 +88,7 @@ class NotingReads(ReadStreamBase):
         await self._inner.aclose()
 
 
-class NotingWrites:
+class NotingWrites(ClosingStream):
     """The SDK transport's write stream, noting each answer on its way out."""
 
     def __init__(self, inner: WriteStream[SessionMessage], inflight: InFlight) -> None:
@@ -102,12 +101,3 @@ class NotingWrites:
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-    async def __aenter__(self) -> NotingWrites:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool | None:
-        await self.aclose()
-        return None

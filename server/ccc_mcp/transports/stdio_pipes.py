@@ -14,12 +14,17 @@ import os
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
-from types import TracebackType
 
 import anyio
 from mcp.shared.message import SessionMessage
 
-from ccc_mcp.mcpserver.stdio_wire import ReadStreamBase, StdioItem, decode_stdio_line, encode_stdio_message
+from ccc_mcp.mcpserver.stdio_wire import (
+    ClosingStream,
+    ReadStreamBase,
+    StdioItem,
+    decode_stdio_line,
+    encode_stdio_message,
+)
 from ccc_mcp.transports.stdio_inflight import InFlight
 
 __all__ = ["PipeLines", "PipeWriter", "event_loop_streams"]
@@ -163,7 +168,7 @@ class _WireProtocol(asyncio.Protocol):
             raise ConnectionResetError("stdout closed")
 
 
-class PipeWriter:
+class PipeWriter(ClosingStream):
     """The server's write stream: each message goes to the pipe as one line from the sending task itself
     (no writer task to hand it to), and `send` returns once the pipe has room again, so a slow client
     slows the server rather than growing its memory. A line is handed to the transport whole, so
@@ -196,15 +201,6 @@ class PipeWriter:
 
     async def aclose(self) -> None:
         self._closed = True
-
-    async def __aenter__(self) -> PipeWriter:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool | None:
-        await self.aclose()
-        return None
 
     async def close(self, grace: float) -> None:
         """Flush what is buffered (for up to `grace` seconds) and let go of the descriptor."""
