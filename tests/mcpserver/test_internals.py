@@ -142,7 +142,7 @@ async def _answers(loops: EraLoops | None) -> list[str]:
     def ping() -> str:
         return "pong"
 
-    send, receive = create_context_streams[Any](0)
+    send, receive = create_context_streams[Any](len(_CONVERSATION))  # a server that stops reading cannot hang it
     written: list[str] = []
 
     class Sink:

@@ -421,7 +421,9 @@ async def _conversation(serve: Any, items: list[Any]) -> list[str]:
     def ping() -> str:
         return "pong"
 
-    send, receive = create_context_streams[Any](0)  # what the SDK's stdio transport hands the server
+    # What the SDK's stdio transport hands the server, with room for every item: a server that stops reading
+    # fails the comparison instead of leaving the sender waiting.
+    send, receive = create_context_streams[Any](len(items))
     sink = _Sink()
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(serve, server, receive, sink)
