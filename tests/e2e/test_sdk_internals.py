@@ -85,7 +85,7 @@ async def http_sessions(sim: Simulator, renamed: str, log: Path, **env: str) -> 
 
 
 async def answers_correctly(client: Client) -> None:
-    assert TOOLS <= {tool.name for tool in (await client.list_tools()).tools}
+    assert {tool.name for tool in (await client.list_tools()).tools} >= TOOLS
     result = await client.call_tool("get_agent_status", {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"})
     out: dict[str, Any] = result.structured_content or {}
     assert not result.is_error, out

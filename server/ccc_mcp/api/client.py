@@ -2,9 +2,8 @@
 
 `CccClient.call` never raises for anything the network or CCC can do: every failure comes back as an
 `ApiResult` with a structured error (`api.answers` reads each answer), so callers (the MCP tools) only map
-results. Each attempt is dated,
-nonced and signed afresh (the gateway rejects a replayed nonce), retries are bounded, jittered, honour
-`x-acs-retry-after`, and all of it happens inside one overall deadline.
+results. Each attempt is dated, nonced and signed afresh (the gateway rejects a replayed nonce), retries are
+bounded, jittered, honour `x-acs-retry-after`, and all of it happens inside one overall deadline.
 
 The HTTP stack is httpx on aiohttp's engine (`httpx-aiohttp`): httpx's default transport stalls under
 concurrency (encode/httpx#3215), see docs/architecture.md §4. Each request is an `httpx.Request` handed
