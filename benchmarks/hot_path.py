@@ -11,10 +11,10 @@ its stream, time stamps formatted once a second, records without what no line sh
 made from the endpoint's parsed URL with CCC's answer read from its bytes in one pass (api/client.py), and
 no SDK span per message when no tracer provider would record it (mcpserver/assembly.py), handshake-era
 `tools/list` and `tools/call` answered over HTTP in the request's own task rather than through the SDK's
-per-request transport (`adapter.answer_requests_in_their_exchange`), the query's percent-encoding
+per-request transport (`mcpserver/exchange.py`), the query's percent-encoding
 remembered with `Retry-After` read only for a failure (api/signing.py, api/client.py), stdin read by
 the server's own loop with no task in between (transports/stdio.py `PipeLines`), and the stdio connection's
-protocol era chosen without the SDK's relay task (`adapter.serve_on_streams`). Each variant here
+protocol era chosen without the SDK's relay task (`mcpserver/eras.py`). Each variant here
 is a copy of the running source tree (`server/ccc_mcp`) with some of them undone by an appended override
 (`UNDO`), run as its own server process:
 - "none": all undone, the path as it was before;
@@ -125,7 +125,7 @@ async def _call_all_in_tenacity(self, action, params, *, form=None, version=API_
         out_of_time = self._clock() - started + state.upcoming_sleep >= policy.deadline
         return state.attempt_number >= policy.max_attempts or out_of_time
 
-    retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_result(_is_transient), sleep=self._sleep,
+    retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_result(is_transient), sleep=self._sleep,
                              retry_error_callback=lambda state: state.outcome.result() if state.outcome else None)
     outcomes = []
 
@@ -135,7 +135,7 @@ async def _call_all_in_tenacity(self, action, params, *, form=None, version=API_
 
     result = await retrying(attempt)
     result.attempts = retrying.statistics.get("attempt_number", 1)
-    result.earlier_outcome_unknown = any(_outcome_unknown(earlier) for earlier in outcomes[:-1])
+    result.earlier_outcome_unknown = any(outcome_unknown(earlier) for earlier in outcomes[:-1])
     return result
 
 
@@ -184,9 +184,11 @@ def settle_collector() -> None:
 ''',
     ),
     MAPPING: (
-        "mcpserver/adapter.py",
+        "mcpserver/sdk_tools.py",
         '''
 import json as _json
+
+from mcp_types import CallToolResult, TextContent
 
 
 def to_tool_result(result):
@@ -303,26 +305,29 @@ def _url_parsed_per_request(self, query):
     return httpx.URL(f"{self.endpoint}/?{query}")
 
 
+CccClient._url = _url_parsed_per_request
+''',
+        "api/answers.py",
+        '''
 def _envelope(body):
     """benchmark variant: the answer decoded to a dict first, then validated, as before."""
     return _decoded_envelope(body)
-
-
-CccClient._url = _url_parsed_per_request
 ''',
     ),
     SPANS: (
-        "mcpserver/adapter.py",
+        "mcpserver/spans.py",
         '''
 def without_sdk_spans(server):
     """benchmark variant: the SDK's span middleware kept whatever the tracer provider, as before."""
+    return False
 ''',
     ),
     EXCHANGE: (
-        "mcpserver/adapter.py",
+        "mcpserver/exchange.py",
         '''
 def answer_requests_in_their_exchange(server):
     """benchmark variant: every request through the SDK's per-request transport, as before."""
+    return False
 ''',
     ),
     QUERY: (
@@ -330,12 +335,12 @@ def answer_requests_in_their_exchange(server):
         '''
 percent_encode = percent_encode.__wrapped__  # benchmark variant: each value encoded per request, as before
 ''',
-        "api/client.py",
+        "api/answers.py",
         '''
-_parse_as_now = _parse
+_parse_as_now = parse_answer
 
 
-def _parse(action, status, headers, body):
+def parse_answer(action, status, headers, body):
     """benchmark variant: Retry-After read for every answer, as before."""
     _retry_after(headers.get(RETRY_AFTER_HEADER))
     return _parse_as_now(action, status, headers, body)
@@ -344,6 +349,11 @@ def _parse(action, status, headers, body):
     PIPE: (
         "transports/stdio.py",
         '''
+from contextlib import asynccontextmanager
+
+import anyio
+from mcp.shared._context_streams import create_context_streams
+
 _event_loop_streams_now = event_loop_streams
 
 
@@ -351,7 +361,7 @@ _event_loop_streams_now = event_loop_streams
 async def event_loop_streams(read_fd, write_fd, *, grace):
     """benchmark variant: stdin read by a task of its own, its lines handed over through a stream, as before."""
     async with _event_loop_streams_now(read_fd, write_fd, grace=grace) as (lines, writer):
-        send, receive = stdio_read_channel()
+        send, receive = create_context_streams(0)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_hand_over, lines, send)
             yield receive, writer
@@ -365,12 +375,11 @@ async def _hand_over(lines, send):
 ''',
     ),
     RELAY: (
-        "mcpserver/adapter.py",
+        "mcpserver/eras.py",
         '''
-async def serve_on_streams(server, read_stream, write_stream):
+def era_loops():
     """benchmark variant: the SDK's loop, which relays every message through a task of its own, as before."""
-    lowlevel = server._lowlevel_server
-    await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+    return None
 ''',
     ),
 }
@@ -399,7 +408,8 @@ def build_tree(root: Path, variant: str) -> Path:
             path.write_text(path.read_text() + "\n\n# --- benchmark variant ---" + code)
     check = subprocess.run(  # noqa: S603 - our own interpreter on our own copy
         [PYTHON, "-c", "import ccc_mcp, ccc_mcp.api.client, ccc_mcp.transports.stdio, ccc_mcp.config.collector, "
-         "ccc_mcp.transports.cancellation, ccc_mcp.mcpserver.adapter, ccc_mcp.tools.call_lines, ccc_mcp.policy.audit, "
+         "ccc_mcp.transports.cancellation, ccc_mcp.mcpserver.sdk_tools, ccc_mcp.mcpserver.spans, "
+         "ccc_mcp.mcpserver.exchange, ccc_mcp.mcpserver.eras, ccc_mcp.tools.call_lines, ccc_mcp.policy.audit, "
          "ccc_mcp.config.logs, ccc_mcp.api.signing, ccc_mcp.transports.streamable_http; print(ccc_mcp.__file__)"],
         env={**child_env(), "PYTHONPATH": str(target)}, capture_output=True, text=True, check=False,
     )  # fmt: skip

@@ -2,10 +2,12 @@
 
 Servers (each its own process, started once, warmed up): `ccc-mcp serve --transport http` against the
 simulator process; the same with the plain-httpx client (`plain_httpx_server.py`); a bare no-op MCPServer
-(stateless, JSON responses). ccc-mcp runs with CCC_MCP_RATE_LIMIT=0 (all the load comes from one client,
-which the per-client limit would otherwise throttle) and OTEL_SDK_DISABLED=true (telemetry off, as without
-the [otel] extra; the fleet section measures its cost); everything else is at its default: log level INFO
-(one line per call) and the audit log (one JSON line per call), both to stderr, a file here.
+(stateless, JSON responses); and, at the goal's concurrency only, ccc-mcp with CCC_MCP_SDK_FAST_PATHS=off (a
+reference row: what serving the SDK's public way costs). ccc-mcp runs with CCC_MCP_RATE_LIMIT=0 (all the
+load comes from one client, which the per-client limit would otherwise throttle) and OTEL_SDK_DISABLED=true
+(telemetry off, as without the [otel] extra; the fleet section measures its cost); everything else is at its
+default: log level INFO (one line per call) and the audit log (one JSON line per call), both to stderr, a
+file here.
 
 The load is raw HTTP: a recorded `tools/call` POST replayed by `concurrency` closed-loop callers for
 `http_seconds` (see `loadgen`). CPU per call is read from /proc for the server (with any worker processes
@@ -38,6 +40,7 @@ from benchmarks.context import Context
 from benchmarks.loadgen import closed_loop, mcp_tools_call, mcp_tools_list, wait_ready
 
 OURS = "ccc-mcp"
+OFF = "ccc-mcp, SDK fast paths off"
 PLAIN = "ccc-mcp, plain httpx"
 BARE = "bare no-op"
 FLOOR = "floor: SDK + one signed request"
@@ -48,6 +51,9 @@ GOAL_MAX_MS = 1000.0
 # Telemetry off, as a server without the [otel] extra runs (this venv has it, for the fleet section, which
 # measures what telemetry costs).
 MEASUREMENT_ENV = {"CCC_MCP_RATE_LIMIT": "0", "OTEL_SDK_DISABLED": "true"}
+# A reference row, not a goal: what CCC_MCP_SDK_FAST_PATHS=off costs (docs/architecture.md §4), at the goal's
+# concurrency only.
+OFF_ENV = {**MEASUREMENT_ENV, "CCC_MCP_SDK_FAST_PATHS": "off"}
 EXPECT = b'"isError":false'
 METRICS = ("calls_per_s", "p50_ms", "p99_ms", "max_ms", "server_cpu_ms_per_call", "loadgen_cpu_ms_per_call")
 
@@ -66,6 +72,8 @@ def ccc_mcp_http(ctx: Context, name: str, settings: dict[str, str]) -> ServerPro
 def http_server(ctx: Context, name: str) -> ServerProcess:
     if name == OURS:
         return ccc_mcp_http(ctx, name, MEASUREMENT_ENV)
+    if name == OFF:
+        return ccc_mcp_http(ctx, name, OFF_ENV)
     port = free_port()
     log = _log(ctx, name, port)
     if name == PLAIN:
@@ -134,11 +142,20 @@ async def measure(ctx: Context, server: ServerProcess, concurrency: int, seconds
     return figures
 
 
+def _concurrencies(name: str, measured: tuple[int, ...]) -> list[int]:
+    """Where a variant is measured: everywhere, but the fast-paths-off reference only at the goal's."""
+    return [c for c in measured if name != OFF or c == GOAL_CONCURRENCY]
+
+
 async def run(ctx: Context) -> dict[str, Any]:
     sizes = ctx.sizes
     names = [OURS, BARE, PLAIN, FLOOR]
+    if GOAL_CONCURRENCY in sizes.http_concurrency:
+        names.append(OFF)
     servers = await start_servers(ctx, names)
-    runs: dict[str, dict[int, list[dict[str, Any]]]] = {name: {c: [] for c in sizes.http_concurrency} for name in names}
+    runs: dict[str, dict[int, list[dict[str, Any]]]] = {
+        name: {c: [] for c in _concurrencies(name, sizes.http_concurrency)} for name in names
+    }
     try:
         for server in servers.values():
             await warm_up(server, sizes.http_warmup)
@@ -148,7 +165,9 @@ async def run(ctx: Context) -> dict[str, Any]:
                 # Rotate who goes first, so no variant always follows the same one.
                 order = names[round_number % len(names) :] + names[: round_number % len(names)]
                 for name in order:
-                    runs[name][concurrency].append(await measure(ctx, servers[name], concurrency, sizes.http_seconds))
+                    if concurrency in runs[name]:
+                        result = await measure(ctx, servers[name], concurrency, sizes.http_seconds)
+                        runs[name][concurrency].append(result)
     finally:
         for server in servers.values():
             server.stop()
@@ -156,7 +175,7 @@ async def run(ctx: Context) -> dict[str, Any]:
     table: dict[str, dict[str, Any]] = {}
     for name in names:
         table[name] = {}
-        for concurrency in sizes.http_concurrency:
+        for concurrency in runs[name]:
             series = runs[name][concurrency]
             row: dict[str, Any] = {metric: summary([r[metric] for r in series]) for metric in METRICS}
             row["simulator_cpu_ms_per_call"] = summary([r["simulator_cpu_ms_per_call"] for r in series])
@@ -182,6 +201,14 @@ async def run(ctx: Context) -> dict[str, Any]:
         }
         for c in sizes.http_concurrency
     }
+    if OFF in runs:
+        ratios[str(GOAL_CONCURRENCY)] |= {
+            "off_vs_bare": paired_ratio(by_run(OFF, GOAL_CONCURRENCY), by_run(BARE, GOAL_CONCURRENCY)),
+            "p99_off_vs_bare": paired_ratio(
+                by_run(OFF, GOAL_CONCURRENCY, "p99_ms"), by_run(BARE, GOAL_CONCURRENCY, "p99_ms")
+            ),
+            "off_vs_ours": paired_ratio(by_run(OFF, GOAL_CONCURRENCY), by_run(OURS, GOAL_CONCURRENCY)),
+        }
     goals: dict[str, Any] = {}
     key = str(GOAL_CONCURRENCY)
     if key in table[OURS]:
@@ -200,7 +227,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         }
     return {
         "description": "closed-loop raw HTTP callers replaying a recorded tools/call; median over interleaved runs",
-        "server_settings": {OURS: MEASUREMENT_ENV, PLAIN: MEASUREMENT_ENV, BARE: {}, FLOOR: {}},
+        "server_settings": {OURS: MEASUREMENT_ENV, OFF: OFF_ENV, PLAIN: MEASUREMENT_ENV, BARE: {}, FLOOR: {}},
         "rounds": sizes.http_rounds,
         "seconds_per_run": sizes.http_seconds,
         "concurrency": list(sizes.http_concurrency),

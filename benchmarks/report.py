@@ -92,6 +92,18 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
                 unit="×",
             )
         )
+        if stdio.get("fast_paths_off"):
+            out.append(
+                _goal(
+                    "2",
+                    "(reference, not a goal) the same with CCC_MCP_SDK_FAST_PATHS=off: the SDK's own stdio transport "
+                    "and loop",
+                    "–",
+                    None,
+                    stats=stdio["fast_paths_off"]["ratio"],
+                    unit="×",
+                )
+            )
     http = results.get("http_throughput")
     if http and http.get("goal"):
         goal, c = http["goal"], http["goal"]["concurrency"]
@@ -106,6 +118,19 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
                 unit="×",
             )
         )
+        off = http["ratios"][str(c)].get("off_vs_bare")
+        if off:
+            out.append(
+                _goal(
+                    "3",
+                    f"(reference, not a goal) HTTP, {c} callers: calls/s with CCC_MCP_SDK_FAST_PATHS=off / bare — "
+                    "the SDK's stateless handling of every request",
+                    "–",
+                    None,
+                    stats=off,
+                    unit="×",
+                )
+            )
         floor = http["ratios"][str(c)].get("floor_vs_bare")
         if floor:
             out.append(
@@ -248,6 +273,10 @@ def render(results: dict[str, Any]) -> str:
         rows.append(["MCP layer's own cost (ccc-mcp stdio − CccClient alone)", span(stdio["mcp_layer_ms"], 3)])
         rows.append(["ratio ccc-mcp / reference (goal)", span(stdio["ratio"], 3, "×")])
         rows.append(["ratio plain-httpx / httpx-aiohttp (stdio)", span(stdio["plain_httpx_vs_aiohttp"], 3, "×")])
+        if stdio.get("fast_paths_off"):
+            off = stdio["fast_paths_off"]
+            rows.append(["ratio SDK fast paths off / reference (not a goal)", span(off["ratio"], 3, "×")])
+            rows.append(["ratio SDK fast paths off / on", span(off["vs_on"], 3, "×")])
         lines += _table(["series", "ms per call"], rows)
         if stdio.get("tools"):
             lines += ["", "Every tool over stdio, each against its own reference: the bare no-op stdio call plus one "
@@ -273,7 +302,9 @@ def render(results: dict[str, Any]) -> str:
             f"ccc-mcp ran with {settings} (the per-client rate limit off: all the load comes from one client; "
             "telemetry off, as without the [otel] extra: the fleet section measures its cost); "
             "everything else at its default: log level INFO with one line per call, and the audit log's JSON line "
-            "per call, both to stderr (a file here). Bare: a no-op MCPServer, stateless, JSON responses.",
+            "per call, both to stderr (a file here). Bare: a no-op MCPServer, stateless, JSON responses. "
+            "\"ccc-mcp, SDK fast paths off\": the same server with CCC_MCP_SDK_FAST_PATHS=off, at the goal's "
+            "callers only: a reference row, not a goal.",
             "",
         ]
         rows = []
@@ -294,12 +325,15 @@ def render(results: dict[str, Any]) -> str:
         rows = [
             [c, span(r["ours_vs_bare"], 2, "×"), span(r.get("p99_ours_vs_bare"), 2, "×"),
              span(r["plain_vs_bare"], 2, "×"), span(r["ours_vs_plain"], 2, "×"), span(r.get("floor_vs_bare"), 2, "×"),
-             span(r.get("ours_vs_floor"), 2, "×"), span(r.get("cpu_ours_vs_floor"), 2, "×")]
+             span(r.get("ours_vs_floor"), 2, "×"), span(r.get("cpu_ours_vs_floor"), 2, "×"),
+             span(r.get("off_vs_bare"), 2, "×") if r.get("off_vs_bare") else "–",
+             span(r.get("off_vs_ours"), 2, "×") if r.get("off_vs_ours") else "–"]
             for c, r in http["ratios"].items()
         ]  # fmt: skip
         lines += _table(["callers", "calls/s ccc-mcp / bare", "p99 ccc-mcp / bare", "calls/s plain httpx / bare",
                          "calls/s ccc-mcp / plain httpx", "calls/s floor / bare", "calls/s ccc-mcp / floor",
-                         "server CPU per call ccc-mcp / floor"], rows)  # fmt: skip
+                         "server CPU per call ccc-mcp / floor", "calls/s SDK fast paths off / bare",
+                         "calls/s SDK fast paths off / on"], rows)  # fmt: skip
         if any("floor_vs_bare" in r for r in http["ratios"].values()):
             lines += ["", FLOOR_NOTE]
 

@@ -1,7 +1,8 @@
 """(2) Per call over stdio, steady state, against `ccc-mcp simulator` running as its own process.
 
 Series, interleaved round by round (each run: `stdio_calls` calls one after another, figure = mean ms/call):
-- ccc-mcp `unmute_call` over stdio (the measured figure), and the same with the plain-httpx client;
+- ccc-mcp `unmute_call` over stdio (the measured figure), the same with the plain-httpx client, and the same
+  with CCC_MCP_SDK_FAST_PATHS=off (a reference row: the SDK's own stdio transport and loop);
 - a bare no-op tool over stdio, and the official SDK's own sync `unmute_call_with_options` to the same
   simulator: their sum is the reference (goal: ccc-mcp <= 0.9 x the sum);
 - our `CccClient` alone, signed request to the simulator (aiohttp engine and plain httpx), in this process:
@@ -49,6 +50,7 @@ from benchmarks.stdio_tools import (
 GOAL = 0.90
 
 MCP_STDIO = "ccc-mcp unmute_call (stdio)"
+MCP_STDIO_OFF = "ccc-mcp unmute_call, SDK fast paths off (stdio)"
 MCP_STDIO_PLAIN = "ccc-mcp unmute_call, plain httpx (stdio)"
 BARE_STDIO = "bare no-op tool (stdio)"
 SDK = sdk_series("UnmuteCall")
@@ -120,6 +122,11 @@ async def run(ctx: Context) -> dict[str, Any]:
     env = server_env(ctx.sim_endpoint)
     servers = {
         MCP_STDIO: StdioServer([PYTHON, "-m", "ccc_mcp"], env, ctx.log_dir / "stdio-ccc-mcp.log"),
+        MCP_STDIO_OFF: StdioServer(
+            [PYTHON, "-m", "ccc_mcp"],
+            server_env(ctx.sim_endpoint, CCC_MCP_SDK_FAST_PATHS="off"),
+            ctx.log_dir / "stdio-ccc-mcp-fast-paths-off.log",
+        ),
         MCP_STDIO_PLAIN: StdioServer(
             [PYTHON, str(PLAIN_HTTPX_SERVER), "--transport", "stdio"], env, ctx.log_dir / "stdio-plain.log"
         ),
@@ -134,6 +141,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         await asyncio.gather(*(server.start() for server in servers.values()))
         batches: dict[str, CycleBatch] = {
             MCP_STDIO: _stdio_batch(MCP_STDIO, servers[MCP_STDIO], "unmute_call", UNMUTE_ARGUMENTS),
+            MCP_STDIO_OFF: _stdio_batch(MCP_STDIO_OFF, servers[MCP_STDIO_OFF], "unmute_call", UNMUTE_ARGUMENTS),
             MCP_STDIO_PLAIN: _stdio_batch(MCP_STDIO_PLAIN, servers[MCP_STDIO_PLAIN], "unmute_call", UNMUTE_ARGUMENTS),
             BARE_STDIO: _stdio_batch(BARE_STDIO, servers[BARE_STDIO], "noop", {}),
             SDK: sdk_cycle(sdk, SDK_CYCLES["UnmuteCall"]),
@@ -159,7 +167,7 @@ async def run(ctx: Context) -> dict[str, Any]:
     runs[REFERENCE] = [a + b for a, b in zip(runs[BARE_STDIO], runs[SDK], strict=True)]
     ratio = paired_ratio(runs[MCP_STDIO], runs[REFERENCE])
     mcp_layer = [a - b for a, b in zip(runs[MCP_STDIO], runs[CLIENT], strict=True)]
-    core = (MCP_STDIO, MCP_STDIO_PLAIN, BARE_STDIO, SDK, CLIENT, CLIENT_PLAIN, REFERENCE)
+    core = (MCP_STDIO, MCP_STDIO_OFF, MCP_STDIO_PLAIN, BARE_STDIO, SDK, CLIENT, CLIENT_PLAIN, REFERENCE)
     return {
         "description": "mean ms per call within a run of sequential calls; median over interleaved runs",
         "rounds": sizes.stdio_rounds,
@@ -168,6 +176,10 @@ async def run(ctx: Context) -> dict[str, Any]:
         "mcp_layer_ms": summary(mcp_layer),
         "ratio": ratio,
         "plain_httpx_vs_aiohttp": paired_ratio(runs[MCP_STDIO_PLAIN], runs[MCP_STDIO]),
+        "fast_paths_off": {  # a reference row, not a goal: what CCC_MCP_SDK_FAST_PATHS=off costs
+            "ratio": paired_ratio(runs[MCP_STDIO_OFF], runs[REFERENCE]),
+            "vs_on": paired_ratio(runs[MCP_STDIO_OFF], runs[MCP_STDIO]),
+        },
         "tools": tool_table(runs),
         "goal": {"max_ratio": GOAL, "met": ratio["median"] <= GOAL},
         "runs": runs,

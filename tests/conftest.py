@@ -13,10 +13,12 @@ import pytest
 os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
 # The suite's own knobs are not server settings: they stay (CCC_BAD_INPUT_EXAMPLES, CCC_SOAK_CALLS, ...).
 SUITE_KNOBS = frozenset({"CCC_BAD_INPUT_EXAMPLES", "CCC_SOAK_CALLS", "CCC_RELIABILITY_REPORT"})
+# A server setting kept on purpose: CI's second pass turns the MCP SDK fast paths off for the protocol suite.
+PASSED_ON = frozenset({"CCC_MCP_SDK_FAST_PATHS"})
 for _name in list(os.environ):
     if _name.startswith("ALIBABA_CLOUD_") and _name != "ALIBABA_CLOUD_ECS_METADATA_DISABLED":
         del os.environ[_name]
-    if _name.startswith("CCC_") and _name not in SUITE_KNOBS:
+    if _name.startswith("CCC_") and _name not in SUITE_KNOBS | PASSED_ON:
         del os.environ[_name]
 
 pytest_plugins = ["tests.fakes", "tests.redis_server"]

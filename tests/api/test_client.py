@@ -196,7 +196,7 @@ async def test_unreadable_bodies_become_response_malformed(fake_ccc: FakeCcc, bo
     ids=["byte-order-mark", "utf-16", "unpaired-surrogate-escape"],
 )
 async def test_answers_json_reads_are_read_whatever_the_fast_path_refuses(fake_ccc: FakeCcc, body: bytes) -> None:
-    """The client reads answers in one pass with pydantic (api/client.py `_envelope`); what that refuses but a
+    """The client reads answers in one pass with pydantic (api/answers.py `_envelope`); what that refuses but a
     JSON reader accepts is still CCC's answer, not Response.Malformed."""
     fake_ccc.answer(httpx.Response(200, content=body, headers={"content-type": "application/json"}))
     result = await call(make(fake_ccc))

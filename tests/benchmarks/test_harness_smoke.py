@@ -63,7 +63,10 @@ def _check_sections(results: dict[str, Any]) -> None:
     assert {"ccc-mcp", "bare"} <= results["cold_start"]["variants"].keys()
     assert {"median", "min", "max", "runs"} <= results["cold_start"]["ratio"].keys()
     http = results["http_throughput"]["variants"]
-    assert set(http) == {"ccc-mcp", "ccc-mcp, plain httpx", "bare no-op", "floor: SDK + one signed request"}
+    assert set(http) == {"ccc-mcp", "ccc-mcp, SDK fast paths off", "ccc-mcp, plain httpx", "bare no-op",
+                         "floor: SDK + one signed request"}  # fmt: skip
+    assert set(http["ccc-mcp, SDK fast paths off"]) == {"32"}, "the reference row, at the goal's callers only"
+    assert http["ccc-mcp, SDK fast paths off"]["32"]["errors"] == 0
     assert http["floor: SDK + one signed request"]["32"]["errors"] == 0
     assert set(http["ccc-mcp"]) == {"1", "8", "32", "64"}
     assert {"calls_per_s", "p50_ms", "p99_ms", "max_ms", "server_cpu_ms_per_call"} <= http["ccc-mcp"]["32"].keys()
@@ -73,12 +76,17 @@ def _check_sections(results: dict[str, Any]) -> None:
     assert list(hot) == ["none", *(f"only {change}" for change in results["hot_path"]["changes"]), "all"]
     assert len(hot["none"]["undone"]) == len(results["hot_path"]["changes"]) == 14
     assert hot["all"]["undone"] == []
-    assert [goal["id"] for goal in results["goals"]] == ["1", "2", "3", "3", "3", "3", "4", "4", "5"]
-    assert [goal["target"] for goal in results["goals"]][:6] == [
-        "≤ 1.10, 6 tools listed", "≤ 0.90", "≥ 0.60", "–", "≤ 2.00", "≤ 1000 ms, 0 errors"
+    assert [goal["id"] for goal in results["goals"]] == ["1", "2", "2", "3", "3", "3", "3", "3", "4", "4", "5"]
+    assert [goal["target"] for goal in results["goals"]][:8] == [
+        "≤ 1.10, 6 tools listed", "≤ 0.90", "–", "≥ 0.60", "–", "–", "≤ 2.00", "≤ 1000 ms, 0 errors"
     ]  # fmt: skip
-    assert "floor" in results["goals"][3]["goal"]
-    assert results["goals"][3]["met"] is None, "context, not a goal"
+    assert "CCC_MCP_SDK_FAST_PATHS=off" in results["goals"][2]["goal"]
+    assert "CCC_MCP_SDK_FAST_PATHS=off" in results["goals"][4]["goal"]
+    assert "floor" in results["goals"][5]["goal"]
+    assert [results["goals"][n]["met"] for n in (2, 4, 5)] == [None, None, None], "references, not goals"
+    stdio_off = results["stdio_call"]["fast_paths_off"]
+    assert {"ratio", "vs_on"} == stdio_off.keys()
+    assert "ccc-mcp unmute_call, SDK fast paths off (stdio)" in results["stdio_call"]["series_ms"]
     assert {"cpu_idle_percent_at_start", "busy_processes_at_start"} <= results["meta"]["machine"].keys()
 
 

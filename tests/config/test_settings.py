@@ -170,3 +170,15 @@ def test_workers_are_refused_on_stdio(how: str) -> None:
     assert out.returncode == 2
     assert "needs --transport http" in out.stderr
     assert out.stdout == "", "stdio: nothing but protocol on stdout"
+
+
+@pytest.mark.parametrize(("given", "expected"), [("off", "off"), (" OFF ", "off"), ("On", "on")])
+def test_the_sdk_fast_paths_switch(monkeypatch: pytest.MonkeyPatch, given: str, expected: str) -> None:
+    monkeypatch.delenv("CCC_MCP_SDK_FAST_PATHS", raising=False)
+    assert load_settings().sdk_fast_paths == "on", "on unless switched off"
+    monkeypatch.setenv("CCC_MCP_SDK_FAST_PATHS", given)
+    assert load_settings().sdk_fast_paths == expected
+    assert load_settings(sdk_fast_paths="on").sdk_fast_paths == "on", "the flag wins"
+    monkeypatch.setenv("CCC_MCP_SDK_FAST_PATHS", "fast")
+    with pytest.raises(ValidationError, match=r"sdk_fast_paths|CCC_MCP_SDK_FAST_PATHS"):
+        load_settings()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from ccc_mcp.simulator import Simulator, running_simulator
+from tests.environment import environment_without
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def free_port() -> int:
 
 def server_environment(sim: Simulator, **extra: str) -> dict[str, str]:
     """The simulator's demo key and endpoint; nothing of the developer's own Alibaba configuration."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "CCC_"))}
+    env = environment_without("ALIBABA_CLOUD_", "CCC_")
     env.update({
         "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
         "ALIBABA_CLOUD_ACCESS_KEY_ID": sim.access_key_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from mcp import Client
 
 from ccc_mcp.simulator import Simulator
 from tests.e2e.conftest import server_log
+from tests.environment import FAST_PATHS
 
 pytestmark = pytest.mark.e2e
 ARGS = {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"}
@@ -28,6 +30,8 @@ async def test_http_process_serves_both_eras(
         result = await client.call_tool("unmute_call", ARGS)
     assert not result.is_error, result.structured_content
     assert " start-up objects frozen" in server_log(tmp_path), "the garbage collector settled before serving"
+    off = os.environ.get(FAST_PATHS) == "off"  # CI's second pass (.ci/run)
+    assert ("MCP SDK fast paths off" in server_log(tmp_path)) == off, "the switch reached the server"
 
 
 async def test_sigterm_lets_the_in_flight_call_finish(simulator: Simulator, http_process: Callable[..., Any]) -> None:

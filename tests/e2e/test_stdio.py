@@ -14,6 +14,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from ccc_mcp.simulator import Simulator, running_simulator
+from tests.environment import FAST_PATHS, environment_without
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +28,7 @@ async def simulator() -> AsyncIterator[Simulator]:
 
 
 def server_params(sim: Simulator, *extra: str, secret: str | None = None, **env: str) -> StdioServerParameters:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "CCC_"))}
+    environment = environment_without("ALIBABA_CLOUD_", "CCC_")
     environment.update({
         "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
         "ALIBABA_CLOUD_ACCESS_KEY_ID": sim.access_key_id,
@@ -78,6 +79,8 @@ async def test_wrong_secret_is_a_structured_error_and_never_leaks(simulator: Sim
     assert (result.structured_content or {})["error"]["code"] == "SignatureDoesNotMatch"
     assert bad.is_error
     log = log_path.read_text()
+    off = os.environ.get(FAST_PATHS) == "off"  # CI's second pass (.ci/run)
+    assert ("stdio transport: the MCP SDK's (SDK fast paths off)" in log) == off, "the switch reached the server"
     assert "actions=UnmuteCall" in log, "the call was logged to stderr"
     assert "outcome=SignatureDoesNotMatch" in log
     for text in (result.model_dump_json(), bad.model_dump_json(), log):
@@ -86,7 +89,7 @@ async def test_wrong_secret_is_a_structured_error_and_never_leaks(simulator: Sim
 
 
 async def test_serve_simulator_mode_needs_no_credentials() -> None:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "CCC_"))}
+    environment = environment_without("ALIBABA_CLOUD_", "CCC_")
     environment["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
     params = StdioServerParameters(command=sys.executable, args=["-m", "ccc_mcp", "serve", "--simulator"],
                                    env=environment)

@@ -4,7 +4,6 @@ mute and unmute her" works with user_id alone, and every documented precondition
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from typing import Any
@@ -13,13 +12,15 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+from tests.environment import environment_without
+
 pytestmark = pytest.mark.e2e
 
 WANG = "wang@ccc-demo"
 
 
 def _environment() -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "CCC_"))}
+    environment = environment_without("ALIBABA_CLOUD_", "CCC_")
     environment.update({"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", "CCC_MCP_AUDIT_LOG": "off"})
     return environment
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import free_port, wait_until_healthy
+from tests.environment import environment_without
 from tests.examples.fake_openai import ToolCall
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,12 +135,8 @@ def resolve_command(command: str) -> str:
 
 def clean_environment(**extra: str) -> dict[str, str]:
     """The caller's environment minus anything that could reach a real account or a model."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("ALIBABA_CLOUD_", "CCC_", "OPENAI_", "LANGSMITH_", "LANGCHAIN_"))
-        and name != "PYTHONPATH"
-    }
+    env = environment_without("ALIBABA_CLOUD_", "CCC_", "OPENAI_", "LANGSMITH_", "LANGCHAIN_")
+    env.pop("PYTHONPATH", None)
     env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
     # Model mode is only ever run against tests/examples/fake_openai.py: no tracing uploads either.
     env["OPENAI_AGENTS_DISABLE_TRACING"] = "1"

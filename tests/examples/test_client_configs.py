@@ -195,7 +195,7 @@ def test_clean_environment_has_no_secrets(monkeypatch: pytest.MonkeyPatch) -> No
     assert env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] == "true"
     assert env["OPENAI_AGENTS_DISABLE_TRACING"] == "1"
     leaked = [name for name in env if name.startswith(("ALIBABA_CLOUD_ACCESS", "CCC_", "OPENAI_", "LANGSMITH_"))]
-    assert leaked == ["OPENAI_AGENTS_DISABLE_TRACING"]
+    assert set(leaked) - {"CCC_MCP_SDK_FAST_PATHS"} == {"OPENAI_AGENTS_DISABLE_TRACING"}, "only CI's switch passes"
     assert not {"LANGCHAIN_TRACING_V2", "PYTHONPATH"} & env.keys()
     assert not set(planted.values()) & set(env.values()), "no planted value survives"
     assert Path(resolve_command("ccc-mcp")).exists()

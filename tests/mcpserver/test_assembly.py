@@ -56,10 +56,20 @@ def test_without_a_tracer_provider_the_sdks_span_per_message_is_taken_out() -> N
     span middleware goes (≈ 27 µs a call, docs/performance.md); the rest of the chain stays."""
     from mcp.server._otel import OpenTelemetryMiddleware
 
-    server = build_server(load_settings(endpoint=FAKE_ENDPOINT), credentials=StaticCredentials(TEST_KEY))
+    settings = load_settings(endpoint=FAKE_ENDPOINT, sdk_fast_paths="on")
+    server = build_server(settings, credentials=StaticCredentials(TEST_KEY))
     kinds = [type(step).__name__ for step in server.middleware]
     assert not any(isinstance(step, OpenTelemetryMiddleware) for step in server.middleware)
     assert kinds[-1] == "ToolNarrowing"
+
+
+def test_with_the_sdk_fast_paths_off_the_sdks_span_per_message_stays() -> None:
+    """CCC_MCP_SDK_FAST_PATHS=off: the span middleware's class is an SDK internal, so it is not looked for."""
+    from mcp.server._otel import OpenTelemetryMiddleware
+
+    settings = load_settings(endpoint=FAKE_ENDPOINT, sdk_fast_paths="off")
+    server = build_server(settings, credentials=StaticCredentials(TEST_KEY))
+    assert isinstance(server.middleware[0], OpenTelemetryMiddleware)
 
 
 def test_with_a_tracer_provider_the_sdks_server_spans_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,8 @@
 The call path's pydantic models (wire models, `ApiResult`, tool arguments and results) are declared with
 `defer_build=True`: building the server and answering the first `tools/list` builds none of them, and the
 server builds them all once it is idle after that listing, so the first tool call does not pay for them.
-The CCC client is made by the first call, and its module (`api.client`, with `ApiResult`) is imported by
-neither the start nor the listing, but by that idle time. Each check runs in a fresh interpreter: in this
+The CCC client is made by the first call, and its modules (`api.client`, and `api.answers` with `ApiResult`)
+are imported by neither the start nor the listing, but by that idle time. Each check runs in a fresh interpreter: in this
 one, earlier tests have built the models already.
 """
 
@@ -20,7 +20,6 @@ REPO = Path(__file__).resolve().parents[2]
 # Models every tool call touches: the client's envelope and error, the call-control data and result, a
 # tool's arguments in both forms (as declared, and with user_id required, made by build_server). And
 # ApiResult, whose module only a call (or the idle time after the first listing) imports.
-CLIENT_MODULE = "ccc_mcp.api.client"
 CALL_PATH_MODELS = {
     "ApiEnvelope", "ErrorInfo", "CallControlData", "CallContext", "UserContext",
     "CallControlResult", "AgentListResult", "AgentStatusResult", "UnmuteCallArguments", "ListAgentsArguments",
@@ -36,6 +35,8 @@ from ccc_mcp.tools.warmup import pending_models
 from pydantic import BaseModel
 from tests.fakes import FAKE_ENDPOINT, TEST_KEY
 
+CLIENT_MODULES = {"ccc_mcp.api.client", "ccc_mcp.api.answers"}  # the client, and how it reads an answer
+
 
 def pending():
     return sorted(model.__qualname__ for model in pending_models())
@@ -43,13 +44,13 @@ def pending():
 
 async def main():
     server = build_server(load_settings(endpoint=FAKE_ENDPOINT), credentials=StaticCredentials(TEST_KEY))
-    report = {"after_build": pending(), "client_module_after_build": "ccc_mcp.api.client" in sys.modules}
+    report = {"after_build": pending(), "client_module_after_build": bool(CLIENT_MODULES & sys.modules.keys())}
 
     async def at_listing(ctx, call_next):  # outermost: the answer as the server gives it, before what it scheduled
         result = await call_next(ctx)
         if ctx.method == "tools/list":
             report.setdefault("at_listing", pending())
-            report.setdefault("client_module_at_listing", "ccc_mcp.api.client" in sys.modules)
+            report.setdefault("client_module_at_listing", bool(CLIENT_MODULES & sys.modules.keys()))
         return result
 
     server.middleware.insert(0, at_listing)
@@ -61,7 +62,7 @@ async def main():
             turns += 1
         report["after_idle"] = pending()
         report["built_after_idle"] = sorted(
-            model.__qualname__ for model in BaseModel.__subclasses__() if model.__module__ == "ccc_mcp.api.client"
+            model.__qualname__ for model in BaseModel.__subclasses__() if model.__module__ in CLIENT_MODULES
         )
         report["turns"] = turns
     print(json.dumps(report))

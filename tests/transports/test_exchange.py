@@ -1,11 +1,12 @@
 """Handshake-era `tools/list` and `tools/call` POSTs are answered in the request's own exchange
-(`adapter.answer_requests_in_their_exchange`) rather than through the SDK's per-request transport. A client
+(`mcpserver.exchange.answer_requests_in_their_exchange`) rather than through the SDK's per-request transport. A client
 cannot tell: every request here gets the status, content type and bytes the SDK's own stateless path gives
 it, the refusals included."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -13,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
+from mcp.server import _streamable_http_modern as modern
 from mcp.server import streamable_http_manager
 from mcp_types import INTERNAL_ERROR
 
-from ccc_mcp.mcpserver import adapter
-from ccc_mcp.transports import streamable_http
+from ccc_mcp.mcpserver import exchange
 from tests.fakes import FakeCcc
 from tests.transports.conftest import JSON_HEADERS, RunningHttp, initialize_body
 
@@ -75,21 +76,14 @@ CASES: dict[str, tuple[dict[str, str], Any]] = {
 
 
 @pytest.fixture
-def both(http_server: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    """`async with both() as (ours, sdks):` the same application twice: as served, and with every request
-    taking the SDK's own stateless path."""
+def both(http_server: Callable[..., Any]) -> Callable[..., Any]:
+    """`async with both() as (ours, sdks):` the same application twice: as configured (CI runs this file
+    again with CCC_MCP_SDK_FAST_PATHS=off), and with every request taking the SDK's own stateless path."""
 
     @asynccontextmanager
     async def start() -> AsyncIterator[tuple[RunningHttp, RunningHttp]]:
-        async with http_server() as ours:
-            with monkeypatch.context() as patch:
-                patch.setattr(streamable_http, "answer_requests_in_their_exchange", lambda server: None)
-                sdks_server = http_server()
-                running = await sdks_server.__aenter__()
-            try:
-                yield ours, running
-            finally:
-                await sdks_server.__aexit__(None, None, None)
+        async with http_server() as ours, http_server(sdk_fast_paths="off") as sdks:
+            yield ours, sdks
 
     return start
 
@@ -120,18 +114,16 @@ async def test_other_http_methods_are_answered_as_the_sdk_answers_them(both: Cal
 async def test_a_call_answered_in_its_exchange_reaches_ccc_once(
     http_server: Callable[..., Any], fake_ccc: FakeCcc
 ) -> None:
-    async with http_server() as running, httpx.AsyncClient() as http:
+    async with http_server(sdk_fast_paths="on") as running, httpx.AsyncClient() as http:
         status, _, body = await _exchange(http, running.mcp_url, {}, call("unmute_call", ARGS))
     assert status == 200
     assert json.loads(body)["result"]["structuredContent"]["ok"] is True
     assert len(fake_ccc.seen) == 1
 
 
-async def test_tool_requests_get_no_transport_of_their_own(
-    http_server: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What the exchange saves: the SDK builds a transport (with its streams and a server task) per request;
-    for `tools/list` and `tools/call` it builds none, and for the rest it still does."""
+@pytest.fixture
+def transports_made(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each transport the SDK's stateless path builds (one per request it handles)."""
     made: list[object] = []
 
     class CountedTransport(streamable_http_manager.StreamableHTTPServerTransport):
@@ -140,7 +132,16 @@ async def test_tool_requests_get_no_transport_of_their_own(
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(streamable_http_manager, "StreamableHTTPServerTransport", CountedTransport)
-    async with http_server() as running, httpx.AsyncClient() as http:
+    return made
+
+
+async def test_tool_requests_get_no_transport_of_their_own(
+    http_server: Callable[..., Any], transports_made: list[object]
+) -> None:
+    """What the exchange saves: the SDK builds a transport (with its streams and a server task) per request;
+    for `tools/list` and `tools/call` it builds none, and for the rest it still does."""
+    made = transports_made
+    async with http_server(sdk_fast_paths="on") as running, httpx.AsyncClient() as http:
         for body in (rpc("tools/list"), call("unmute_call", ARGS), call("unmute_call", {})):
             assert (await _exchange(http, running.mcp_url, {}, body))[0] == 200
         assert made == []
@@ -158,11 +159,51 @@ async def test_a_failure_outside_the_handler_is_answered_as_the_sdks_transport_a
     async def broken(*args: Any) -> str:
         raise RuntimeError("a bug's own words")
 
-    monkeypatch.setattr(adapter, "_answer", broken)
+    monkeypatch.setattr(exchange, "_answer", broken)
     sdks = streamable_http_manager.StreamableHTTPServerTransport(
         mcp_session_id=None, is_json_response_enabled=True, event_store=None
     )._create_error_response("Error handling POST request", HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR)
-    async with http_server() as running, httpx.AsyncClient() as http:
+    async with http_server(sdk_fast_paths="on") as running, httpx.AsyncClient() as http:
         status, content_type, body = await _exchange(http, running.mcp_url, {}, call("unmute_call", ARGS))
     assert (status, content_type, body) == (500, "application/json", sdks.body)
     assert b"own words" not in body
+
+
+async def test_with_the_switch_off_every_request_takes_the_sdks_way(
+    http_server: Callable[..., Any], transports_made: list[object]
+) -> None:
+    """CCC_MCP_SDK_FAST_PATHS=off: no exchange; the SDK builds its transport for the tools requests too."""
+    async with http_server(sdk_fast_paths="off") as running, httpx.AsyncClient() as http:
+        for body in (rpc("tools/list"), call("unmute_call", ARGS), call("unmute_call", {})):
+            assert (await _exchange(http, running.mcp_url, {}, body))[0] == 200
+    assert len(transports_made) == 3
+
+
+class _FailingContext(modern._SingleExchangeDispatchContext):
+    """The SDK's single-exchange context as a release might change it under the start-up check: the same
+    fields, but building one fails."""
+
+    def __init__(self, transport: Any, request_id: Any, message_metadata: Any, **rest: Any) -> None:
+        raise TypeError("__init__() got an unexpected keyword argument 'transport'")
+
+
+async def test_an_exchange_that_fails_at_run_time_answers_the_sdks_way_and_turns_itself_off(
+    http_server: Callable[..., Any],
+    transports_made: list[object],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The request whose exchange failed is answered the SDK's way, with what the SDK answers (not a 500);
+    from then on every request goes the SDK's way; one WARNING says so."""
+    monkeypatch.setattr(modern, "_SingleExchangeDispatchContext", _FailingContext)
+    caplog.set_level(logging.WARNING, logger="ccc_mcp.mcpserver.internals")
+    answers = []
+    async with http_server(sdk_fast_paths="on") as running, httpx.AsyncClient() as http:
+        for body in (call("unmute_call", ARGS), rpc("tools/list"), call("unmute_call", ARGS)):
+            answers.append(await _exchange(http, running.mcp_url, {}, body))
+    assert [(status, kind) for status, kind, _ in answers] == [(200, "application/json")] * 3
+    assert json.loads(answers[0][2])["result"]["structuredContent"]["ok"] is True
+    assert len(transports_made) == 3, "each request took the SDK's way"
+    [warning] = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert "building an exchange raised TypeError" in warning
+    assert "the SDK's stateless handling of every request" in warning

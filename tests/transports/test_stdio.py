@@ -27,9 +27,12 @@ from mcp_types import JSONRPCNotification
 
 from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.config.settings import load_settings
-from ccc_mcp.mcpserver.adapter import decode_stdio_line, encode_stdio_message, serve_on_streams
 from ccc_mcp.mcpserver.assembly import build_server
-from ccc_mcp.transports.stdio import EVENT_LOOP, SDK, InFlight, PipeLines, choose_transport, event_loop_streams
+from ccc_mcp.mcpserver.eras import era_loops, serve_on_streams
+from ccc_mcp.mcpserver.stdio_wire import decode_stdio_line, encode_stdio_message
+from ccc_mcp.transports.stdio import EVENT_LOOP, SDK, choose_transport
+from ccc_mcp.transports.stdio_inflight import InFlight
+from ccc_mcp.transports.stdio_pipes import PipeLines, event_loop_streams
 from tests.fakes import FAKE_ENDPOINT, TEST_KEY, FakeCcc
 from tests.transports.stdio_child import STRAY_FLUSHED, STRAY_UNFLUSHED
 from tests.transports.stdio_child import build as build_child_server
@@ -158,7 +161,7 @@ async def serving(server: MCPServer, grace: float = 5.0) -> AsyncIterator[Peer]:
             async def run() -> None:
                 try:
                     async with event_loop_streams(server_in, server_out, grace=grace) as (read_stream, write_stream):
-                        await serve_on_streams(server, read_stream, write_stream)
+                        await serve_on_streams(server, read_stream, write_stream, era_loops())
                 finally:
                     os.close(server_out)  # the server is done: the client reads the end of the answers
 

@@ -1,9 +1,9 @@
 """The CCC OpenAPI client: endpoint, one pooled HTTP client, signing, retries and error mapping.
 
 `CccClient.call` never raises for anything the network or CCC can do: every failure comes back as an
-`ApiResult` with a structured error, so callers (the MCP tools) only map results. Each attempt is dated,
-nonced and signed afresh (the gateway rejects a replayed nonce), retries are bounded, jittered, honour
-`x-acs-retry-after`, and all of it happens inside one overall deadline.
+`ApiResult` with a structured error (`api.answers` reads each answer), so callers (the MCP tools) only map
+results. Each attempt is dated, nonced and signed afresh (the gateway rejects a replayed nonce), retries are
+bounded, jittered, honour `x-acs-retry-after`, and all of it happens inside one overall deadline.
 
 The HTTP stack is httpx on aiohttp's engine (`httpx-aiohttp`): httpx's default transport stalls under
 concurrency (encode/httpx#3215), see docs/architecture.md §4. Each request is an `httpx.Request` handed
@@ -20,19 +20,15 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, ConfigDict, ValidationError
+from typing import TYPE_CHECKING
 
 from ccc_mcp import __version__
 from ccc_mcp.api import signing
+from ccc_mcp.api.answers import ApiResult, failure, is_transient, outcome_unknown, parse_answer, transport_failure
 from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
 from ccc_mcp.api.dates import utc_now
 from ccc_mcp.api.endpoints import endpoint_for
-from ccc_mcp.api.errors import describe
-from ccc_mcp.api.models import ApiEnvelope, ErrorInfo
 from ccc_mcp.api.proxies import ProxyChoice, proxy_for
-from ccc_mcp.net.json_body import json_object
 
 if TYPE_CHECKING:
     import httpx
@@ -43,25 +39,8 @@ __all__ = ["MAX_BODY_BYTES", "ApiResult", "AttemptRecord", "CccClient", "RetryPo
 API_VERSION = "2020-07-01"
 USER_AGENT = f"ccc-mcp-server/{__version__}"
 MAX_BODY_BYTES = 1 << 20
-RETRY_AFTER_HEADER = "x-acs-retry-after"
 
 log = logging.getLogger(__name__)
-
-
-class ApiResult(BaseModel):
-    """What one `call` produced: data on success, a structured error otherwise."""
-
-    model_config = ConfigDict(defer_build=True)  # built on the first call (architecture.md §4, cold start)
-
-    action: str
-    ok: bool
-    http_status: int | None = None
-    request_id: str | None = None
-    data: dict[str, Any] | None = None
-    error: ErrorInfo | None = None
-    attempts: int = 0
-    retry_after: float | None = None
-    earlier_outcome_unknown: bool = False  # an earlier attempt may have been applied: its answer was lost
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +157,12 @@ class CccClient:
         body = signing.form_body(fields) if fields else b""
         started = self._clock() if started is None else started
         first = await self._attempt(action, version, query, body, started, 1)
-        if retry and _is_transient(first) and self.retry.max_attempts > 1:
+        if retry and is_transient(first) and self.retry.max_attempts > 1:
             result, attempts, outcomes = await self._retry(first, action, version, query, body, started)
         else:
             result, attempts, outcomes = first, 1, [first]
         result.attempts = attempts
-        result.earlier_outcome_unknown = any(_outcome_unknown(earlier) for earlier in outcomes[:-1])
+        result.earlier_outcome_unknown = any(outcome_unknown(earlier) for earlier in outcomes[:-1])
         if result.error is not None and result.retry_after:
             result.error.hint += f" CCC asked to wait {result.retry_after:g} s before retrying."
         return result
@@ -212,7 +191,7 @@ class CccClient:
         retrying = AsyncRetrying(
             stop=stop,
             wait=wait,
-            retry=retry_if_result(_is_transient),
+            retry=retry_if_result(is_transient),
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
             sleep=self._sleep,
         )
@@ -243,7 +222,7 @@ class CccClient:
                 http_status=result.http_status,
                 request_id=result.request_id,
                 error_code=result.error.code if result.error is not None else None,
-                retryable=_is_transient(result),
+                retryable=is_transient(result),
             )
             try:
                 self._on_attempt(record)
@@ -256,11 +235,11 @@ class CccClient:
     ) -> ApiResult:
         remaining = self.retry.deadline - (self._clock() - started)
         if remaining <= 0:  # an earlier request of the same tool call used the whole deadline
-            return _failure(action, "Network.Timeout", "The call's deadline passed before this request was sent.")
+            return failure(action, "Network.Timeout", "The call's deadline passed before this request was sent.")
         try:
             key = await self.credentials.get_key()
         except CredentialsMissingError as exc:
-            return _failure(action, "Credentials.Missing", str(exc))
+            return failure(action, "Credentials.Missing", str(exc))
         query_text = signing.canonical_query(query)
         headers = signing.signed_request_headers(
             key=key,
@@ -278,10 +257,10 @@ class CccClient:
             async with asyncio.timeout(max(remaining, 0.001)):
                 status, response_headers, answer = await self._send(url, headers, body)
         except TimeoutError:
-            return _failure(action, "Network.Timeout", f"No answer from {self.host} within the deadline.")
+            return failure(action, "Network.Timeout", f"No answer from {self.host} within the deadline.")
         except Exception as exc:
-            return _transport_failure(action, self.host, exc)
-        return _parse(action, status, response_headers, answer)
+            return transport_failure(action, self.host, exc)
+        return parse_answer(action, status, response_headers, answer)
 
     def _url(self, query: str) -> httpx.URL:
         """The endpoint with `query` (the canonical query, as signed), as an `httpx.URL`.
@@ -346,96 +325,3 @@ def _httpx_proxy(choice: ProxyChoice) -> httpx.Proxy:
     credentials = base64.b64encode(f"{url.username}:{url.password}".encode()).decode()
     bare = url.copy_with(username=None, password=None)
     return httpx.Proxy(bare, headers={"proxy-authorization": f"Basic {credentials}"})
-
-
-def _outcome_unknown(result: ApiResult) -> bool:
-    """The request may have reached CCC and been applied, but its answer was lost or unreadable."""
-    code = result.error.code if result.error is not None else ""
-    return code.startswith("Network.") or code == "Response.Malformed"
-
-
-def _is_transient(result: ApiResult) -> bool:
-    """Throttling, 5xx and transport failures are worth another attempt; nothing else is."""
-    if result.error is None:
-        return False
-    code = result.error.code
-    if code.startswith(("Network.", "Throttling")) or result.http_status == 429:
-        return True
-    return result.http_status is not None and result.http_status >= 500
-
-
-def _failure(action: str, code: str, message: str, http_status: int | None = None) -> ApiResult:
-    return ApiResult(
-        action=action, ok=False, http_status=http_status, error=describe(code, message, http_status=http_status)
-    )
-
-
-def _transport_failure(action: str, host: str, exc: Exception) -> ApiResult:
-    """Name the failure by kind; aiohttp's disconnects arrive dressed as httpx connect timeouts."""
-    cause = exc.__cause__ or exc
-    kind = type(cause).__name__
-    if "Timeout" in kind:
-        return _failure(action, "Network.Timeout", f"{host} did not answer in time ({kind}).")
-    return _failure(action, "Network.Error", f"The connection to {host} failed ({kind}).")
-
-
-def _parse(action: str, status: int, headers: Mapping[str, str], body: bytes) -> ApiResult:
-    """Map one HTTP answer to a result; bodies that are not a JSON object become Response.Malformed. A
-    `Retry-After` is read only for a failure: a success has nothing to wait for."""
-    envelope = _envelope(body)
-    if envelope is None:
-        kind = headers.get("content-type", "no content type").split(";")[0]
-        result = _failure(
-            action,
-            "Response.Malformed",
-            f"CCC answered HTTP {status} with a body that is not a JSON object ({len(body)} bytes, {kind}).",
-            http_status=status,
-        )
-        result.retry_after = _retry_after(headers.get(RETRY_AFTER_HEADER))
-        return result
-    code = envelope.code or ("OK" if status == 200 else f"HTTP.{status}")
-    if status == 200 and code in ("OK", "200"):
-        data = envelope.data if isinstance(envelope.data, dict) else {}
-        return ApiResult(action=action, ok=True, http_status=status, request_id=envelope.request_id, data=data)
-    message = envelope.message or envelope.recommend or f"CCC answered HTTP {status} with code {code}."
-    error = describe(code, message, http_status=status, params=envelope.params)
-    return ApiResult(
-        action=action,
-        ok=False,
-        http_status=status,
-        request_id=envelope.request_id,
-        error=error,
-        retry_after=_retry_after(headers.get(RETRY_AFTER_HEADER)),
-    )
-
-
-def _envelope(body: bytes) -> ApiEnvelope | None:
-    """The answer as an envelope; None when it is not a JSON object (not JSON, nested too deep, a list) or
-    not an envelope. Read straight from its bytes in one pass (no dict first, then a model of it); what that
-    refuses but `json.loads` reads (a byte-order mark, UTF-16, an unpaired surrogate escape, nesting past
-    pydantic's 200 levels) is read the slower way, so no answer CCC could send is lost to the shortcut."""
-    try:
-        return ApiEnvelope.model_validate_json(body)
-    except ValidationError:
-        return _decoded_envelope(body)
-
-
-def _decoded_envelope(body: bytes) -> ApiEnvelope | None:
-    """The slower way: `json.loads`, then the envelope of the dict."""
-    decoded = json_object(body)
-    if decoded is None:
-        return None
-    try:
-        return ApiEnvelope.model_validate(decoded)
-    except ValidationError:
-        return None
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds <= 3600 else None

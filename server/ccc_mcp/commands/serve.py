@@ -85,7 +85,7 @@ async def _serve(settings: Settings, transport: str, host: str, port: int, simul
             start_telemetry("stdio")
             server = build_server(settings, credentials=credentials)
             settle_collector()
-            await serve_stdio(server, grace=settings.shutdown_grace)
+            await serve_stdio(server, grace=settings.shutdown_grace, fast_paths=settings.sdk_fast_paths == "on")
             return 0
         if settings.workers > 1:  # the simulator's key goes to the workers; CCC's they resolve each for itself
             return await _supervise(settings, credentials if simulator else None, host, port)

@@ -257,6 +257,15 @@ class Settings(BaseSettings):
         validation_alias="CCC_MCP_SHUTDOWN_GRACE",
         description="Seconds in-flight calls get to finish: on HTTP after SIGTERM, on stdio after stdin ends.",
     )
+    sdk_fast_paths: Literal["on", "off"] = Field(
+        "on",
+        validation_alias="CCC_MCP_SDK_FAST_PATHS",
+        description="off: serve every path the MCP SDK's public way, with none of the fast paths that go through "
+        "SDK internals (stdio: the SDK's own transport and era choice; HTTP: the SDK's stateless handling of "
+        "every request; the SDK's span per message kept), for an SDK release that breaks one. on: each fast "
+        "path checks its internals at start-up and falls back by itself, with a warning, when one is missing.",
+        json_schema_extra={"metavar": "{on,off}"},
+    )
 
     @field_validator(
         "allowed_instances", "allowed_hosts", "allowed_origins", "required_scopes", "tools", mode="before"
@@ -266,6 +275,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
         return value
+
+    @field_validator("sdk_fast_paths", mode="before")
+    @classmethod
+    def _lower_switch(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator(
         "instance_id", "user_id", "endpoint", "jwks_url", "jwt_issuer", "resource_url", "agent_claim", mode="before"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -14,7 +15,10 @@ from ccc_mcp import __version__
 from ccc_mcp.api.credentials import CredentialsProvider, resolve_credentials
 from ccc_mcp.api.endpoints import endpoint_for
 from ccc_mcp.config.settings import Settings
-from ccc_mcp.mcpserver.adapter import ToolNarrowing, Toolset, build_mcp_tool, without_sdk_spans
+from ccc_mcp.mcpserver.internals import SWITCH
+from ccc_mcp.mcpserver.narrowing import ToolNarrowing
+from ccc_mcp.mcpserver.sdk_tools import Toolset, build_mcp_tool
+from ccc_mcp.mcpserver.spans import without_sdk_spans
 from ccc_mcp.policy.audit import AuditLog
 from ccc_mcp.telemetry.recording import attempt_hook, limiter_error, spans_recorded
 from ccc_mcp.tools.base import AppState
@@ -32,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["build_server"]
 
 SERVER_NAME = "ccc-mcp-server"
+
+log = logging.getLogger(__name__)
 
 
 def instructions(published: frozenset[str]) -> str:
@@ -119,6 +125,8 @@ def build_server(
         auth=auth,
         middleware=[ToolNarrowing(toolset, instructions, after_first_listing=build_when_idle)],
     )
-    if not spans_recorded():  # no tracer provider: the SDK's span per message would record nothing
+    if settings.sdk_fast_paths == "off":
+        log.info("MCP SDK fast paths off (%s=off): every request is served the SDK's public way", SWITCH)
+    elif not spans_recorded():  # no tracer provider: the SDK's span per message would record nothing
         without_sdk_spans(server)
     return server

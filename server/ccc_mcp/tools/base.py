@@ -5,7 +5,7 @@ record (docs/architecture.md §2).
 
 A tool module declares a `ToolSpec` — name, description, arguments model, result model, annotations,
 access and an async `run` — and nothing else; it never builds an MCP message.
-`mcpserver/adapter.py` turns specs into MCP tools.
+`mcpserver/sdk_tools.py` turns specs into MCP tools.
 """
 
 from __future__ import annotations

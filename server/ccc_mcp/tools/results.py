@@ -2,7 +2,7 @@
 
 Every answer of a tool, success or failure, is an instance of its result model, so it always conforms to
 the tool's published `outputSchema` (several clients validate structured content even on errors). A field
-whose value is None is left out of the answer (`mcpserver.adapter.to_tool_result`): each optional field's
+whose value is None is left out of the answer (`mcpserver.sdk_tools.to_tool_result`): each optional field's
 description says what its absence means. Every field carries a description, kept short: the schema is the
 only documentation a model reads, and it pays for every byte.
 """

@@ -84,7 +84,7 @@ def _generate(model: type[BaseModel], mode: Mode) -> dict[str, Any]:
 
 def compact_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """A result schema as a model reads it, paying for every byte: a field that may be None is optional and
-    not nullable (answers leave None out, `adapter.to_tool_result`), and nothing pydantic adds for its own
+    not nullable (answers leave None out, `sdk_tools.to_tool_result`), and nothing pydantic adds for its own
     purposes stays (titles, null defaults, the models' docstrings: each field's description says it)."""
     definitions: dict[str, Any] = schema.get("$defs", {})
     for definition in definitions.values():

@@ -6,8 +6,8 @@ cost beyond the bare SDK's, and nothing before the first `tools/list` needs them
 schemas are stored (`tools/schemas.json`) and only the models' fields are read (docs/architecture.md §4,
 "Cold start"). Left alone, the first `tools/call` would build them. `build_when_idle` builds them after
 the first listing instead, one model per turn of the event loop, so an answer being written or a request
-that arrives waits at most for one model. The client's own modules (`api.client`, with `ApiResult`), which
-only a call imports, are imported on the first of those turns.
+that arrives waits at most for one model. The client's own modules (`api.client`, `api.answers` with
+`ApiResult`), which only a call imports, are imported on the first of those turns.
 """
 
 from __future__ import annotations

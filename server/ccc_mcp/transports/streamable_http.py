@@ -1,6 +1,7 @@
 """The HTTP application: the SDK's stateless Streamable HTTP endpoint at /mcp, always behind explicit
-Host/Origin checks and a body-size limit, authenticated as configured, plus /healthz and /readyz (open) and
-/metrics (Prometheus text, behind the same authentication as /mcp unless CCC_MCP_METRICS_PUBLIC)."""
+Host/Origin checks and a body-size limit, authenticated as configured, a GET of it refused (405: a stateless
+server has nothing to stream), plus /healthz and /readyz (open) and /metrics (Prometheus text, behind the
+same authentication as /mcp unless CCC_MCP_METRICS_PUBLIC)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,14 @@ from starlette.types import ASGIApp
 
 from ccc_mcp.api.credentials import CredentialsMissingError, CredentialsProvider
 from ccc_mcp.config.settings import Settings
-from ccc_mcp.mcpserver.adapter import answer_requests_in_their_exchange
 from ccc_mcp.mcpserver.assembly import build_server
+from ccc_mcp.mcpserver.exchange import answer_requests_in_their_exchange
 from ccc_mcp.net.loopback import LOOPBACK_NAMES
 from ccc_mcp.telemetry.startup import MetricsUnavailable, metrics_text
 from ccc_mcp.tools.base import AppState
 from ccc_mcp.transports.cancellation import CancelOnGiveUp
 from ccc_mcp.transports.http_auth import JwtVerifier, StaticBearerAuth
+from ccc_mcp.transports.stateless_get import RefuseGetStream
 
 if TYPE_CHECKING:
     import httpx
@@ -132,7 +134,9 @@ def build_http_app(
         max_request_body_size=settings.max_body_bytes,
         transport_security=transport_security(settings),
     )
-    answer_requests_in_their_exchange(server)
+    if settings.sdk_fast_paths == "on":
+        answer_requests_in_their_exchange(server)
+    app = RefuseGetStream(app, MCP_PATH, server.session_manager.security_settings)
     app = CancelOnGiveUp(app, settings.max_body_bytes)
     if settings.auth_token is not None:
         protected = (MCP_PATH,) if settings.metrics_public else (MCP_PATH, METRICS_PATH)

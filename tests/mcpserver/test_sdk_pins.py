@@ -1,5 +1,6 @@
-"""Pins the MCP SDK behaviour that `ccc_mcp.mcpserver.adapter` relies on, so an SDK upgrade that changes it
-fails here first, with a name that says what broke."""
+"""Pins the MCP SDK behaviour that `ccc_mcp.mcpserver` relies on, public API and internals alike, so an SDK
+upgrade that changes it fails here first, with a name that says what broke (docs/architecture.md §4,
+"Depending on SDK internals", lists which test pins which)."""
 
 from __future__ import annotations
 
@@ -20,23 +21,19 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp.server.stdio import stdio_server
+from mcp.shared._context_streams import create_context_streams
 from mcp.shared.exceptions import MCPError
 from mcp.shared.message import SessionMessage
 from mcp_types import CallToolResult, TextContent, jsonrpc_message_adapter
 
 from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.config.settings import load_settings
-from ccc_mcp.mcpserver.adapter import (
-    Toolset,
-    answer_requests_in_their_exchange,
-    build_mcp_tool,
-    decode_stdio_line,
-    encode_stdio_message,
-    serve_on_streams,
-    stdio_read_channel,
-    without_sdk_spans,
-)
 from ccc_mcp.mcpserver.assembly import build_server
+from ccc_mcp.mcpserver.eras import era_loops, lowlevel_server, serve_on_streams
+from ccc_mcp.mcpserver.exchange import answer_requests_in_their_exchange
+from ccc_mcp.mcpserver.sdk_tools import Toolset, build_mcp_tool
+from ccc_mcp.mcpserver.spans import without_sdk_spans
+from ccc_mcp.mcpserver.stdio_wire import decode_stdio_line, encode_stdio_message
 from ccc_mcp.net.asgi import bind_socket, hosted
 from ccc_mcp.tools.schema import model_schema, published_input_schema
 from ccc_mcp.tools.unmute_call import UNMUTE_CALL
@@ -121,7 +118,7 @@ async def test_the_sdks_span_per_message_is_one_middleware_that_can_be_taken_out
     before = list(server.middleware)
     assert [type(step) for step in before[:1]] == [OpenTelemetryMiddleware]
     assert before[-1] is ours
-    without_sdk_spans(server)
+    assert without_sdk_spans(server) is True, "the SDK's middleware class is where the fast path looks it up"
     assert server.middleware == before[1:]
     async with Client(server) as client:
         result = await client.call_tool("ping", {})
@@ -157,16 +154,19 @@ async def test_a_mapping_result_is_still_validated_against_the_protocols_result_
 
 def test_the_stateless_manager_answers_handshake_era_posts_through_one_method() -> None:
     """The session manager sends every handshake-era request of a stateless server to
-    `_handle_stateless_request(protocol_version_hint, scope, receive, send)`, and keeps what that needs."""
+    `_handle_stateless_request(protocol_version_hint, scope, receive, send)`, looked up on the manager as it
+    dispatches (so one manager's can be replaced), and keeps what that needs; the exchange's check accepts it."""
     server = MCPServer("pinned")
     server.streamable_http_app(json_response=True, stateless_http=True)
     manager = server.session_manager
     parameters = list(inspect.signature(manager._handle_stateless_request).parameters)
     assert parameters == ["protocol_version_hint", "scope", "receive", "send"]
+    assert "_handle_stateless_request" in type(manager)._handle_request.__code__.co_names
     assert (manager.stateless, manager.json_response) == (True, True)
     assert hasattr(manager, "_lifespan_state")
     assert hasattr(manager, "security_settings")
-    assert hasattr(server, "_lowlevel_server")
+    assert manager.app is server._lowlevel_server, "the manager's public `app` is the low-level server"
+    assert answer_requests_in_their_exchange(server) is True
 
 
 async def test_the_sdks_single_exchange_context_has_no_back_channel() -> None:
@@ -326,21 +326,23 @@ def test_our_stdio_lines_and_messages_are_the_sdks(tmp_path: Path) -> None:
     assert done.stdout == b"".join(ours)
 
 
-async def test_our_read_channel_is_the_kind_the_sdks_stdio_server_hands_the_server() -> None:
-    """The same stream types (context-aware, so a handler runs in the context its message was read in)."""
-    send, receive = stdio_read_channel()
-    quiet_in, quiet_out = anyio.wrap_file(io.StringIO("")), anyio.wrap_file(io.StringIO())
-    async with stdio_server(stdin=quiet_in, stdout=quiet_out) as (sdk_read, sdk_write):
-        assert type(sdk_read) is type(receive)
-        assert type(sdk_write) is type(send)
+async def test_the_sdks_stdio_read_stream_keeps_each_messages_context() -> None:
+    """The SDK's stdio transport hands the server a stream that keeps the context each message was read in
+    as `last_context`, which the serving loop runs its handler in: `transports.stdio_inflight.NotingReads`
+    passes it on."""
+    import contextvars
+
+    quiet_in = anyio.wrap_file(io.StringIO('{"jsonrpc":"2.0","id":1,"method":"ping"}\n'))
+    async with stdio_server(stdin=quiet_in, stdout=anyio.wrap_file(io.StringIO())) as (sdk_read, sdk_write):
+        item = await sdk_read.receive()
+        assert isinstance(item, SessionMessage)
+        assert isinstance(getattr(sdk_read, "last_context", None), contextvars.Context)
         await sdk_write.aclose()
-    await send.aclose()
-    await receive.aclose()
 
 
 def test_run_stdio_async_is_the_lowlevel_loop_on_the_stdio_streams() -> None:
-    """`serve_on_streams` does what `MCPServer.run_stdio_async` does with the SDK's streams; if the SDK's
-    method changes (more set-up, other options), ours must follow."""
+    """`transports.stdio` serves on the SDK's streams (`serve_on_streams`) what `MCPServer.run_stdio_async`
+    does; if the SDK's method changes (more set-up, other options), ours must follow."""
     source = inspect.getsource(MCPServer.run_stdio_async)
     body = [text.strip() for text in source.splitlines()[2:] if text.strip()]
     assert body == [
@@ -419,7 +421,9 @@ async def _conversation(serve: Any, items: list[Any]) -> list[str]:
     def ping() -> str:
         return "pong"
 
-    send, receive = stdio_read_channel()
+    # What the SDK's stdio transport hands the server, with room for every item: a server that stops reading
+    # fails the comparison instead of leaving the sender waiting.
+    send, receive = create_context_streams[Any](len(items))
     sink = _Sink()
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(serve, server, receive, sink)
@@ -454,14 +458,32 @@ async def _sdks_way(server: MCPServer, read_stream: Any, write_stream: Any) -> N
     await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
 
 
+async def _fast_path(server: MCPServer, read_stream: Any, write_stream: Any) -> None:
+    loops = era_loops()
+    assert loops is not None, "the era choice's SDK internals are where it looks them up"
+    await serve_on_streams(server, read_stream, write_stream, loops)
+
+
+async def _without_the_fast_path(server: MCPServer, read_stream: Any, write_stream: Any) -> None:
+    await serve_on_streams(server, read_stream, write_stream, None)
+
+
 @pytest.mark.parametrize("conversation", list(_CONVERSATIONS))
-async def test_a_connection_is_served_in_its_era_as_the_sdk_serves_it(conversation: str) -> None:
+@pytest.mark.parametrize("serve", [_fast_path, _without_the_fast_path], ids=["fast path", "without it"])
+async def test_a_connection_is_served_in_its_era_as_the_sdk_serves_it(conversation: str, serve: Any) -> None:
     """The same era for the same first request, the same frames dropped before it, the same answers."""
     items = _CONVERSATIONS[conversation]
     expected = await _conversation(_sdks_way, items)
-    assert await _conversation(serve_on_streams, items) == expected
+    assert await _conversation(serve, items) == expected
     if conversation not in ("nothing", "no request at all"):
         assert expected, "the conversation is answered"
+
+
+def test_the_session_managers_app_is_the_low_level_server_under_the_mcpserver() -> None:
+    """How `serve_on_streams` reaches the low-level server through public API, made on first use."""
+    server = MCPServer("pinned")
+    assert lowlevel_server(server) is server._lowlevel_server
+    assert lowlevel_server(server) is server.session_manager.app, "made once, then reused"
 
 
 @pytest.mark.parametrize("era", ["handshake", "2026"])
@@ -480,7 +502,7 @@ async def test_a_handler_runs_in_the_context_its_message_was_read_in(era: str) -
         seen.append(reader_mark.get())
         return "ok"
 
-    send, receive = stdio_read_channel()
+    send, receive = create_context_streams[Any](0)
     params: dict[str, Any] = {"name": "where", "arguments": {}}
     if era == "2026":
         params["_meta"] = _MODERN_META
@@ -489,7 +511,7 @@ async def test_a_handler_runs_in_the_context_its_message_was_read_in(era: str) -
     if era == "handshake":
         messages = [_INIT, _INITIALIZED, *messages]
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(serve_on_streams, server, receive, _Sink())
+        tasks.start_soon(serve_on_streams, server, receive, _Sink(), era_loops())
         async with send:
             for n, message in enumerate(messages):
                 reader_mark.set(f"read {n}")
