@@ -29,7 +29,7 @@ class ClosingTransport(httpx.MockTransport):
 async def serve(transport: ClosingTransport, *, calls: int) -> None:
     server = build_server(load_settings(endpoint=FAKE_ENDPOINT), credentials=StaticCredentials(TEST_KEY), transport=transport)
     async with Client(server) as client:
-        assert len((await client.list_tools()).tools) == 6
+        assert len((await client.list_tools()).tools) == 7
         for _ in range(calls):
             result = await client.call_tool("unmute_call", ARGS)
             assert not result.is_error, result.structured_content
