@@ -43,7 +43,8 @@ Request = tuple[str, dict[str, str], bytes]  # action, query, form body
 
 def floor_agents(agents: int) -> list[tuple[str, str, bool]]:
     """(user id, state, on a call) of each agent of the floor, as the simulator generates it (seed 0)."""
-    from ccc_mcp.simulator.scenario import build_state, default_scenario, with_floor
+    from ccc_mcp.simulator.demo_cast import default_scenario, with_floor
+    from ccc_mcp.simulator.scenario import build_state
 
     instance = build_state(with_floor(default_scenario(), agents)).instances[FLOOR_INSTANCE]
     return [(a.user_id, a.state, a.job_id is not None) for a in instance.agents.values()]

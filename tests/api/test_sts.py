@@ -17,7 +17,8 @@ from ccc_mcp.api.client import ApiResult, CccClient, RetryPolicy
 from ccc_mcp.api.credentials import StaticCredentials, describe_source, resolve_credentials
 from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.simulator import Scenario, default_scenario, running_simulator
-from ccc_mcp.simulator.scenario import DEMO_INSTANCE_ID, DEMO_USER_ID, CredentialSpec
+from ccc_mcp.simulator.demo_cast import DEMO_INSTANCE_ID, DEMO_USER_ID
+from ccc_mcp.simulator.scenario import CredentialSpec
 from tests.fakes import FAKE_ENDPOINT, FakeCcc, ccc_error, gateway_error
 
 STS_SECRET = "sts-SECRET-canary-8c1e4a"

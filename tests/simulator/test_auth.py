@@ -9,8 +9,10 @@ import pytest
 
 from ccc_mcp.api.signing import SigningKey, format_date, signed_request_headers
 from ccc_mcp.simulator.auth import NonceMemory, SignedRequest, Verifier
-from ccc_mcp.simulator.scenario import build_state, default_scenario
-from ccc_mcp.simulator.state import Credential, SimulatorState
+from ccc_mcp.simulator.centre import Credential
+from ccc_mcp.simulator.demo_cast import default_scenario
+from ccc_mcp.simulator.scenario import build_state
+from ccc_mcp.simulator.state import SimulatorState
 from ccc_mcp.simulator.wire_errors import GatewayError
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)

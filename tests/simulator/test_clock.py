@@ -12,7 +12,8 @@ import pytest
 from ccc_mcp.simulator import FixedClock, Simulator, running_simulator, wall_clock
 from ccc_mcp.simulator.clock import last_heartbeat
 from ccc_mcp.simulator.contexts import user_context
-from ccc_mcp.simulator.scenario import build_state, default_scenario, parse_scenario
+from ccc_mcp.simulator.demo_cast import default_scenario
+from ccc_mcp.simulator.scenario import build_state, parse_scenario
 from ccc_mcp.simulator.state import SimulatorState
 
 from .cast import AGENT, AGENT_CHANNEL, AGENT_JOB, INSTANCE, T_NOW, WANG, WANG_CUSTOMER, WANG_JOB

@@ -21,9 +21,9 @@ from ccc_mcp.simulator import (
     load_scenario,
     with_floor,
 )
+from ccc_mcp.simulator.centre import Instance
 from ccc_mcp.simulator.floor import FloorSpec, generate_floor
 from ccc_mcp.simulator.scenario import build_state
-from ccc_mcp.simulator.state import Instance
 
 from .cast import T_NOW
 

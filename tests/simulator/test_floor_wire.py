@@ -19,7 +19,7 @@ from ccc_mcp.simulator import (
     running_simulator,
     with_floor,
 )
-from ccc_mcp.simulator.state import Agent
+from ccc_mcp.simulator.centre import Agent
 
 from .helpers import call, call_form
 

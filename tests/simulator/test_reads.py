@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from ccc_mcp.simulator.actions import ACTIONS
+from ccc_mcp.simulator.centre import Credential
 from ccc_mcp.simulator.clock import FixedClock
-from ccc_mcp.simulator.scenario import build_state, default_scenario, parse_scenario
-from ccc_mcp.simulator.state import Credential, SimulatorState
+from ccc_mcp.simulator.demo_cast import default_scenario
+from ccc_mcp.simulator.scenario import build_state, parse_scenario
+from ccc_mcp.simulator.state import SimulatorState
 from ccc_mcp.simulator.wire_errors import CccError
 
 from .cast import (

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from ccc_mcp.simulator.scenario import build_state, default_scenario
-from ccc_mcp.simulator.state import MUTED, Credential, SimulatorState
+from ccc_mcp.simulator.centre import MUTED, Credential
+from ccc_mcp.simulator.demo_cast import default_scenario
+from ccc_mcp.simulator.scenario import build_state
+from ccc_mcp.simulator.state import SimulatorState
 from ccc_mcp.simulator.wire_errors import CccError
 
 AGENT = "agent@ccc-demo"

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from ccc_mcp.simulator.centre import HOLD, MUTED, Channel, Credential
 from ccc_mcp.simulator.clock import FixedClock
 from ccc_mcp.simulator.contexts import channel_flags_text
-from ccc_mcp.simulator.scenario import build_state, default_scenario
-from ccc_mcp.simulator.state import HOLD, MUTED, Channel, Credential, SimulatorState
+from ccc_mcp.simulator.demo_cast import default_scenario
+from ccc_mcp.simulator.scenario import build_state
+from ccc_mcp.simulator.state import SimulatorState
 from ccc_mcp.simulator.wire_errors import CccError
 
 from .cast import (

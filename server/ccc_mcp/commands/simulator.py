@@ -52,7 +52,8 @@ def _environment() -> dict[str, object]:
 def configured_scenario(settings: SimulatorSettings) -> Scenario:
     """The scenario file (else the built-in ccc-demo scenario), plus instance ccc-floor when a floor is asked
     for. A bad file, or a floor whose instance id the file already uses, raises ScenarioError."""
-    from ccc_mcp.simulator.scenario import default_scenario, load_scenario, with_floor
+    from ccc_mcp.simulator.demo_cast import default_scenario, with_floor
+    from ccc_mcp.simulator.scenario import load_scenario
 
     scenario = load_scenario(settings.scenario) if settings.scenario else default_scenario()
     if settings.floor is not None:

@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ccc_mcp.simulator.accounting import RequestStats
     from ccc_mcp.simulator.clock import Clock, FixedClock, wall_clock
+    from ccc_mcp.simulator.demo_cast import default_scenario, with_floor
     from ccc_mcp.simulator.faults import FaultError, FaultInjector, FaultRule, load_faults
     from ccc_mcp.simulator.floor import FLOOR_INSTANCE_ID, FloorMix, floor_mix
     from ccc_mcp.simulator.headcount import census, expected_census, summary
     from ccc_mcp.simulator.runner import Simulator, running_simulator, simulator_in_thread
-    from ccc_mcp.simulator.scenario import Scenario, ScenarioError, default_scenario, load_scenario, with_floor
+    from ccc_mcp.simulator.scenario import Scenario, ScenarioError, load_scenario
     from ccc_mcp.simulator.state import SimulatorState
 
 _EXPORTS = {
@@ -35,9 +36,9 @@ _EXPORTS = {
     "simulator_in_thread": "runner",
     "Scenario": "scenario",
     "ScenarioError": "scenario",
-    "default_scenario": "scenario",
+    "default_scenario": "demo_cast",
     "load_scenario": "scenario",
-    "with_floor": "scenario",
+    "with_floor": "demo_cast",
     "FLOOR_INSTANCE_ID": "floor",
     "FloorMix": "floor",
     "floor_mix": "floor",

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ccc_mcp.simulator.centre import Agent, CallTarget, Credential, Instance
 from ccc_mcp.simulator.contexts import (
     call_context,
     profile,
@@ -33,7 +34,7 @@ from ccc_mcp.simulator.params import (
     required,
     required_not_null,
 )
-from ccc_mcp.simulator.state import Agent, CallTarget, Credential, Instance, SimulatorState
+from ccc_mcp.simulator.state import SimulatorState
 from ccc_mcp.simulator.wire_errors import CccError, GatewayError
 
 __all__ = ["ACTIONS", "API_VERSION", "ccc_error_envelope", "gateway_error_body", "new_request_id", "success_envelope"]

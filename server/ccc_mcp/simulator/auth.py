@@ -37,7 +37,8 @@ from ccc_mcp.api.signing import (
     signature,
     signatures_match,
 )
-from ccc_mcp.simulator.state import Credential, SimulatorState
+from ccc_mcp.simulator.centre import Credential
+from ccc_mcp.simulator.state import SimulatorState
 from ccc_mcp.simulator.wire_errors import GatewayError
 
 __all__ = ["NonceMemory", "SignedRequest", "Verifier"]

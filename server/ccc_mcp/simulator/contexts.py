@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ccc_mcp.simulator.centre import Agent, Call, Instance
 from ccc_mcp.simulator.directory import agent_call_type, realtime_state
-from ccc_mcp.simulator.state import Agent, Call, Instance, SimulatorState
+from ccc_mcp.simulator.state import SimulatorState
 
 __all__ = ["call_context", "channel_flags_text", "profile", "realtime_record", "user_context", "user_record"]
 

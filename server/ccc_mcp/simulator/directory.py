@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ccc_mcp.simulator.state import Agent, Instance
+from ccc_mcp.simulator.centre import Agent, Instance
 
 __all__ = [
     "Page",

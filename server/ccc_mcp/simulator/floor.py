@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ccc_mcp.simulator.state import HOLD, MUTED, Agent, Call, Channel, SkillGroup
+from ccc_mcp.simulator.centre import HOLD, MUTED, Agent, Call, Channel, SkillGroup
 
 __all__ = [
     "BREAK_CODES",

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ccc_mcp.simulator.centre import HOLD, Instance
 from ccc_mcp.simulator.directory import realtime_state
 from ccc_mcp.simulator.floor import FloorMix
-from ccc_mcp.simulator.state import HOLD, Instance, SimulatorState
+from ccc_mcp.simulator.state import SimulatorState
 
 __all__ = ["census", "expected_census", "summary"]
 

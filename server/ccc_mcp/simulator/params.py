@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from ccc_mcp.simulator.centre import is_blank, present
 from ccc_mcp.simulator.directory import Page
-from ccc_mcp.simulator.state import is_blank, present
 from ccc_mcp.simulator.wire_errors import CccError
 
 __all__ = ["Params", "boolean", "bounded_int", "json_list", "optional", "page", "required", "required_not_null"]

@@ -21,8 +21,9 @@ from typing import Any
 from ccc_mcp.net.asgi import bind_socket, hosted
 from ccc_mcp.simulator.accounting import RequestStats
 from ccc_mcp.simulator.clock import Clock, wall_clock
+from ccc_mcp.simulator.demo_cast import default_scenario
 from ccc_mcp.simulator.faults import FaultInjector, FaultRule, Monotonic
-from ccc_mcp.simulator.scenario import Scenario, default_scenario, load_scenario
+from ccc_mcp.simulator.scenario import Scenario, load_scenario
 from ccc_mcp.simulator.service import SimulatorApp
 
 __all__ = ["Simulator", "hosted_simulator", "running_simulator", "simulator_in_thread"]
