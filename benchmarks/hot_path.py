@@ -258,12 +258,12 @@ CallLines.add = _add_now
 ''',
         "policy/audit.py",
         '''
-def _entry_per_line(self, *, tool, caller, arguments, outcome, request_id, latency_ms):
+def _entry_per_line(self, *, tool, caller, arguments, requests, outcome, request_id, latency_ms):
     """benchmark variant: the time stamp formatted and the JSON encoder made per line, as before."""
     return json.dumps({
         "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "event": "tool_call", "tool": tool,
         "caller": caller, "instance": arguments.get("instance"), "user": arguments.get("user"),
-        "job": arguments.get("job"), "channel": arguments.get("channel"), "outcome": outcome,
+        "job": arguments.get("job"), "channel": arguments.get("channel"), "requests": requests, "outcome": outcome,
         "request_id": request_id, "latency_ms": round(latency_ms, 1),
     }, ensure_ascii=False) + "\\n"
 

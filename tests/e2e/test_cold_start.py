@@ -36,7 +36,7 @@ async def test_listing_tools_imports_neither_the_simulator_command_nor_the_http_
     )
     with stderr.open("w") as errlog:
         async with Client(stdio_client(params, errlog=errlog)) as client:
-            assert len((await client.list_tools()).tools) == 6
+            assert len((await client.list_tools()).tools) == 7
     modules = imported(stderr.read_text())
     assert {"ccc_mcp.cli", "ccc_mcp.tools.warmup"} <= modules, "the observable works: the server's modules are listed"
     assert {name for name in modules if name.startswith(NOT_FOR_LISTING)} == set()
@@ -78,6 +78,6 @@ def test_the_collector_is_held_while_the_server_starts_and_on_once_it_serves(sim
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(answers[-1]["result"]["tools"]) == 6
+    assert len(answers[-1]["result"]["tools"]) == 7
     [report] = [line.removeprefix("COLLECTOR ") for line in done.stderr.splitlines() if line.startswith("COLLECTOR ")]
     assert json.loads(report) == {"collections_during_start_up": 0, "enabled": True, "frozen": True}
