@@ -1,5 +1,6 @@
-"""Fixtures for the HTTP transport: the real ASGI application served by uvicorn on a loopback port,
-with the fake CCC behind it, and MCP clients that present (or withhold) credentials."""
+"""Fixtures for the HTTP transport: the real ASGI application served by uvicorn on a loopback port, configured
+as `ccc-mcp serve` configures it, with the fake CCC behind it, and MCP clients that present (or withhold)
+credentials."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from ccc_mcp.api.credentials import CredentialsProvider, StaticCredentials
+from ccc_mcp.commands.serve import http_options
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.net.asgi import bind_socket, hosted
 from ccc_mcp.transports.streamable_http import build_http_app
@@ -49,7 +51,9 @@ def http_server(fake_ccc: FakeCcc) -> Callable[..., Any]:
         overrides.setdefault("audit_log", "off")
         settings = load_settings(**overrides)
         app = build_http_app(settings, credentials or StaticCredentials(TEST_KEY), upstream_transport=fake_ccc.transport())
-        async with hosted(app, bind_socket("127.0.0.1", 0), lifespan="on", name="ccc-mcp-http") as (host, port):
+        sock = bind_socket("127.0.0.1", 0)
+        # uvicorn as `ccc-mcp serve` runs it: whom X-Forwarded-For is believed from, the read deadlines.
+        async with hosted(app, sock, lifespan="on", name="ccc-mcp-http", **http_options(settings)) as (host, port):
             yield RunningHttp(f"http://{host}:{port}")
 
     return start
