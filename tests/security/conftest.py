@@ -4,14 +4,11 @@ real `ccc-mcp serve` process in front of the simulator (tests/e2e). What the att
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from tests.e2e.conftest import http_process, simulator  # noqa: F401 - fixtures
-from tests.fakes import SAMPLE_RESPONSE
 from tests.transports.conftest import JSON_HEADERS, http_server  # noqa: F401 - a fixture
 from tests.transports.test_oauth import authorization_server  # noqa: F401 - a fixture
 
@@ -47,31 +44,3 @@ def structured(response: httpx.Response) -> dict[str, Any]:
 
 def cancellation(request_id: Any) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": request_id}}
-
-
-@dataclass
-class HeldUpstream:
-    """A CCC answer held until the test releases it: `reached` once a request waits on it, `cancelled` when
-    the wait was cancelled (the call was stopped) instead of released."""
-
-    reached: asyncio.Event = field(default_factory=asyncio.Event)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-    cancelled: int = 0
-
-    async def wait(self, call: asyncio.Task[httpx.Response]) -> None:
-        """Until the call's request waits here; fails (rather than hangs) if the call ended without one."""
-        reached = asyncio.ensure_future(self.reached.wait())
-        await asyncio.wait([reached, call], return_when=asyncio.FIRST_COMPLETED)
-        if not reached.done():
-            reached.cancel()
-            answer = call.result()
-            raise AssertionError(f"the call never reached CCC: {answer.status_code} {answer.text[:300]}")
-
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.reached.set()
-        try:
-            await self.release.wait()
-        except asyncio.CancelledError:
-            self.cancelled += 1
-            raise
-        return httpx.Response(200, json=SAMPLE_RESPONSE)

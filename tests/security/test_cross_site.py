@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes import FakeCcc
-from tests.security.conftest import ERAS, HeldUpstream, cancellation, headers, structured, tool_call
+from tests.fakes import FakeCcc, HeldUpstream
+from tests.security.conftest import ERAS, cancellation, headers, structured, tool_call
 from tests.transports.conftest import JSON_HEADERS, initialize_body
 
 FORGED = {  # what the page's request carries -> the refusal it gets
