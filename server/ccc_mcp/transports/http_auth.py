@@ -156,10 +156,14 @@ class JwtVerifier:
 
         try:
             signing_key = await anyio.to_thread.run_sync(self._jwks.get_signing_key_from_jwt, token)
+            # Only the algorithm of the key the kid names (RFC 8725 §3.1): a token claiming ES256 against an RSA
+            # key is refused as such, where the library would raise TypeError for it (a 500).
+            if signing_key.algorithm_name not in self.algorithms:
+                raise jwt.InvalidAlgorithmError(f"a key for {signing_key.algorithm_name}")
             claims: dict[str, Any] = jwt.decode(
                 token,
                 signing_key.key,
-                algorithms=self.algorithms,
+                algorithms=[signing_key.algorithm_name],
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": ["exp", "iss", "aud"]},
