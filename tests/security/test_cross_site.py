@@ -16,8 +16,12 @@ import httpx
 import pytest
 
 from tests.fakes import FakeCcc, HeldUpstream
-from tests.security.conftest import ERAS, cancellation, headers, structured, tool_call
-from tests.transports.conftest import JSON_HEADERS, initialize_body
+from tests.transports.conftest import ERAS, JSON_HEADERS, headers, initialize_body, structured, tool_call
+
+
+def cancellation(request_id: Any) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": request_id}}
+
 
 FORGED = {  # what the page's request carries -> the refusal it gets
     "foreign Origin": ({"origin": "http://evil.example", "content-type": "text/plain"}, 403),

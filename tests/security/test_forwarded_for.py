@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from ccc_mcp.simulator import Simulator
-from tests.security.conftest import HANDSHAKE_ERA, headers, tool_call
+from tests.transports.conftest import HANDSHAKE_ERA, headers, tool_call
 
 ARGS = {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"}
 

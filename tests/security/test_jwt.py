@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ccc_mcp.transports.http_auth import JWT_LEEWAY
 from tests.fakes import FakeCcc
-from tests.security.conftest import ERAS, headers, structured, tool_call
+from tests.transports.conftest import ERAS, headers, structured, tool_call
 from tests.transports.test_oauth import ISSUER, AuthorizationServer
 
 RESOURCE = "https://mcp.example.test/mcp"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.fakes import FakeCcc
-from tests.security.conftest import ERAS, HANDSHAKE_ERA, headers, structured, tool_call
+from tests.transports.conftest import ERAS, HANDSHAKE_ERA, headers, structured, tool_call
 from tests.transports.test_oauth import ISSUER, AuthorizationServer
 
 # Fails a hang instead of waiting forever. Not a measurement: where it is used the server answers, or closes,

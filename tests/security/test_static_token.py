@@ -19,7 +19,7 @@ import pytest
 from ccc_mcp.commands.serve import ServeError, check_http_binding
 from ccc_mcp.config.settings import load_settings
 from tests.fakes import FakeCcc
-from tests.security.conftest import HANDSHAKE_ERA, headers, structured, tool_call
+from tests.transports.conftest import HANDSHAKE_ERA, headers, structured, tool_call
 
 TOKEN = "s3cret-Token_v4"
 
