@@ -9,15 +9,13 @@ import pickle
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import pytest
 from starlette.types import Receive, Scope, Send
 
 from ccc_mcp.net.asgi import bind_socket, hosted
 from ccc_mcp.net.deadlines import DeadlineH11Protocol, timed_http
+from tests.raw_http import HANG_SAFETY_NET, until_closed
 
 DEADLINE = 0.3
-# Fails a hang instead of waiting forever; not a measurement (see tests/security/test_requests.py).
-HANG_SAFETY_NET = 20.0
 ANSWER = b"HTTP/1.1 200 OK"
 
 
@@ -43,14 +41,6 @@ async def served() -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWr
             writer.close()
 
 
-async def closed(reader: asyncio.StreamReader) -> bytes:
-    """What the server sends until it closes the connection."""
-    try:
-        return await asyncio.wait_for(reader.read(), HANG_SAFETY_NET)
-    except TimeoutError:
-        pytest.fail("the connection was never closed")
-
-
 def request(path: str = "/", body: bytes = b"") -> bytes:
     return f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
 
@@ -58,13 +48,13 @@ def request(path: str = "/", body: bytes = b"") -> bytes:
 async def test_headers_that_never_end_close_the_connection() -> None:
     async with served() as (reader, writer):
         writer.write(b"POST / HTTP/1.1\r\nHost: x\r\n")
-        assert await closed(reader) == b""
+        assert await until_closed(reader) == b""
 
 
 async def test_a_body_that_never_ends_closes_the_connection() -> None:
     async with served() as (reader, writer):
         writer.write(request(body=b"0123456789")[:-5])
-        assert await closed(reader) == b""
+        assert await until_closed(reader) == b""
 
 
 async def test_a_slow_answer_is_not_cut_off() -> None:
@@ -80,7 +70,7 @@ async def test_the_next_request_on_a_kept_alive_connection_gets_its_own_deadline
         assert (await reader.readline()).startswith(ANSWER)
         await reader.readuntil(b"ok")
         writer.write(b"POST / HTTP/1.1\r\n")
-        assert await closed(reader) == b""
+        assert await until_closed(reader) == b""
 
 
 async def test_pipelined_requests_are_each_answered() -> None:

@@ -4,41 +4,17 @@ event stream. Each is answered or cut off, nothing reaches CCC, and the server s
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from tests.fakes import FakeCcc
+from tests.raw_http import connection, status_line, until_closed
 from tests.transports.conftest import ERAS, HANDSHAKE_ERA, headers, structured, tool_call
 from tests.transports.test_oauth import ISSUER, AuthorizationServer
-
-# Fails a hang instead of waiting forever. Not a measurement: where it is used the server answers, or closes,
-# within the read deadline the test sets (a fraction of a second) when it is right, and never when it is wrong.
-HANG_SAFETY_NET = 20.0
-
-
-@asynccontextmanager
-async def connection(base: str) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
-    parts = urlsplit(base)
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    try:
-        yield reader, writer
-    finally:
-        writer.close()
-
-
-async def what_comes_back(reader: asyncio.StreamReader) -> bytes:
-    """Everything the server sends until it closes the connection (a hang fails the test)."""
-    try:
-        return await asyncio.wait_for(reader.read(), HANG_SAFETY_NET)
-    except TimeoutError:
-        pytest.fail(f"the server neither answered nor closed the connection in {HANG_SAFETY_NET:g} s")
 
 
 def head(path: str = "/mcp", length: int | None = None, **extra: str) -> bytes:
@@ -53,10 +29,8 @@ async def test_a_declared_body_over_the_limit_is_refused_without_waiting_for_it(
     http_server: Callable[..., Any], fake_ccc: FakeCcc
 ) -> None:
     """`Content-Length: 10000000000` and ten bytes: 413 at once (it once waited for the ten gigabytes)."""
-    async with http_server() as running, connection(running.base) as (reader, writer):
-        writer.write(head(length=10_000_000_000) + b'{"a": 1}  ')
-        await writer.drain()
-        status = await asyncio.wait_for(reader.readline(), HANG_SAFETY_NET)
+    async with http_server() as running:
+        status = await status_line(running.base, head(length=10_000_000_000) + b'{"a": 1}  ')
     assert status.startswith(b"HTTP/1.1 413")
     assert fake_ccc.seen == []
 
@@ -116,19 +90,19 @@ async def test_a_request_whose_headers_never_end_is_cut_off(http_server: Callabl
     async with http_server(request_read_timeout=0.3) as running, connection(running.base) as (reader, writer):
         writer.write(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         await writer.drain()
-        assert await what_comes_back(reader) == b"", "closed without an answer"
+        assert await until_closed(reader) == b"", "closed without an answer"
 
 
 async def test_a_connection_that_sends_nothing_is_cut_off(http_server: Callable[..., Any]) -> None:
     async with http_server(request_read_timeout=0.3) as running, connection(running.base) as (reader, _):
-        assert await what_comes_back(reader) == b""
+        assert await until_closed(reader) == b""
 
 
 async def test_a_body_that_never_ends_is_cut_off(http_server: Callable[..., Any], fake_ccc: FakeCcc) -> None:
     async with http_server(request_read_timeout=0.3) as running, connection(running.base) as (reader, writer):
         writer.write(head(length=1000, **{"MCP-Protocol-Version": HANDSHAKE_ERA}) + b'{"jsonrpc": "2.0", ')
         await writer.drain()
-        assert await what_comes_back(reader) == b""
+        assert await until_closed(reader) == b""
     assert fake_ccc.seen == []
 
 
@@ -148,10 +122,8 @@ async def test_without_a_token_the_body_is_never_waited_for(
     """With OAuth, an unauthenticated client once held the server reading its body (it was read before the
     token was looked at); the 401 now comes before any of the body is needed."""
     oauth = {"jwks_url": authorization_server.url, "jwt_issuer": ISSUER, "resource_url": "https://mcp.example.test/mcp"}
-    async with http_server(**oauth) as running, connection(running.base) as (reader, writer):
-        writer.write(head(length=60_000) + b"{")
-        await writer.drain()
-        status = await asyncio.wait_for(reader.readline(), HANG_SAFETY_NET)
+    async with http_server(**oauth) as running:
+        status = await status_line(running.base, head(length=60_000) + b"{")
     assert status.startswith(b"HTTP/1.1 401")
     assert fake_ccc.seen == []
 
