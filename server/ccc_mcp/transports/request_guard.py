@@ -38,6 +38,9 @@ class RequestGuard:
         self._hosts = hosts
         self._origins = origins
         self._max_body = max_body_bytes
+        # Clients send the same Host (and Origin) request after request: each value's verdict is kept, for a
+        # few values only, so that values made up by the thousand cost their parse and no memory.
+        self._verdicts: dict[tuple[bool, bytes], bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,15 +66,29 @@ class RequestGuard:
             elif name == b"content-length":
                 length = value
         if scope["path"] not in OPEN_PATHS:
-            if len(hosts) != 1 or not self._hosts.allows(hosts[0].decode("latin-1")):
+            if len(hosts) != 1 or not self._allows(True, hosts[0]):
                 return Response("Invalid Host header", status_code=421)
-            if len(origins) > 1 or (origins and not self._origins.allows(origins[0].decode("latin-1"))):
+            if len(origins) > 1 or (origins and not self._allows(False, origins[0])):
                 return Response("Invalid Origin header", status_code=403)
         if scope["method"] == "POST" and not _is_json(content_type):
             return Response("Invalid Content-Type header", status_code=400)
         if length is not None and length.isdigit() and int(length) > self._max_body:
             return Response("Request body too large", status_code=413)
         return None
+
+
+    def _allows(self, host: bool, value: bytes) -> bool:
+        """Whether the Host (`host`) or Origin value is allowed."""
+        verdict = self._verdicts.get((host, value))
+        if verdict is None:
+            text = value.decode("latin-1")
+            verdict = self._hosts.allows(text) if host else self._origins.allows(text)
+            if len(self._verdicts) < _VERDICTS_KEPT:
+                self._verdicts[host, value] = verdict
+        return verdict
+
+
+_VERDICTS_KEPT = 64
 
 
 def _is_json(content_type: bytes | None) -> bool:
