@@ -4,6 +4,7 @@ with whatever each test scripts (the API page's sample by default)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import AsyncIterator, Callable
@@ -114,6 +115,34 @@ class FakeCcc:
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
+
+
+@dataclass
+class HeldUpstream:
+    """A CCC answer held until the test releases it: `reached` once a request waits on it, `cancelled` when
+    the wait was cancelled (the call was stopped) instead of released."""
+
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    cancelled: int = 0
+
+    async def wait(self, call: asyncio.Task[httpx.Response]) -> None:
+        """Until the call's request waits here; fails (rather than hangs) if the call ended without one."""
+        reached = asyncio.ensure_future(self.reached.wait())
+        await asyncio.wait([reached, call], return_when=asyncio.FIRST_COMPLETED)
+        if not reached.done():
+            reached.cancel()
+            answer = call.result()
+            raise AssertionError(f"the call never reached CCC: {answer.status_code} {answer.text[:300]}")
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.reached.set()
+        try:
+            await self.release.wait()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        return httpx.Response(200, json=SAMPLE_RESPONSE)
 
 
 @pytest.fixture

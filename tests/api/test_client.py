@@ -161,6 +161,26 @@ async def test_business_error_keeps_code_status_params_and_request_id(fake_ccc: 
     assert result.attempts == 1, "business errors are not retried"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"Code": "InternalService.CTI", "HttpStatusCode": 500, "Message": "An internal CTI service error occurred.",
+         "RequestId": "R-2", "Params": []},
+        {"Code": "Forbidden.NoPermission", "Success": False, "Message": "No permission.", "RequestId": "R-2"},
+        {"Code": "Throttling.User", "RequestId": "R-2"},
+    ],
+    ids=["ccc-envelope", "success-false", "bare-code"],
+)
+async def test_a_200_whose_body_names_an_error_code_is_that_error(fake_ccc: FakeCcc, body: dict[str, Any]) -> None:
+    """The HTTP status alone does not make a success: CCC's envelope says OK, or it is the error it names."""
+    fake_ccc.answer(httpx.Response(200, json=body))
+    result = await call(make(fake_ccc, attempts=1))
+    assert not result.ok
+    assert result.error is not None
+    assert (result.error.code, result.error.http_status, result.request_id) == (body["Code"], 200, "R-2")
+    assert result.data is None
+
+
 async def test_gateway_error_body_is_understood(fake_ccc: FakeCcc) -> None:
     fake_ccc.answer(gateway_error(404, "InvalidAccessKeyId.NotFound"))
     result = await call(make(fake_ccc))

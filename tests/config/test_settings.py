@@ -182,3 +182,42 @@ def test_the_sdk_fast_paths_switch(monkeypatch: pytest.MonkeyPatch, given: str, 
     monkeypatch.setenv("CCC_MCP_SDK_FAST_PATHS", "fast")
     with pytest.raises(ValidationError, match=r"sdk_fast_paths|CCC_MCP_SDK_FAST_PATHS"):
         load_settings()
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t\n"])
+def test_a_blank_secret_is_unset(monkeypatch: pytest.MonkeyPatch, blank: str) -> None:
+    """Every secret setting, as `CCC_MCP_AUTH_TOKEN=` in a unit file or a container leaves it: its default."""
+    monkeypatch.setenv("CCC_MCP_AUTH_TOKEN", blank)
+    monkeypatch.setenv("CCC_MCP_RATE_LIMIT_STORAGE", blank)
+    settings = load_settings()
+    assert settings.auth_token is None
+    assert settings.authentication is None
+    assert settings.rate_limit_storage.get_secret_value() == "memory://"
+
+
+def test_authentication_is_one_answer() -> None:
+    oauth = {"jwks_url": "https://auth.example/jwks", "jwt_issuer": "https://auth.example",
+             "resource_url": "https://mcp.example/mcp"}  # fmt: skip
+    assert load_settings().authentication is None
+    assert load_settings(auth_token=" tok3n ").authentication == "token"
+    assert load_settings(auth_token=" tok3n ").auth_token.get_secret_value() == "tok3n"  # type: ignore[union-attr]
+    assert load_settings(**oauth).authentication == "oauth"
+
+
+@pytest.mark.parametrize(
+    ("given", "accepted"),
+    [("127.0.0.1", True), ("10.0.0.0/8, ::1", True), ("*", True), ("nginx", False), ("10.0.0.300", False)],
+)
+def test_forwarded_allow_ips_are_addresses_or_networks(given: str, accepted: bool) -> None:
+    if accepted:
+        assert load_settings(forwarded_allow_ips=given).forwarded_allow_ips
+    else:
+        with pytest.raises(ValidationError, match="CCC_MCP_FORWARDED_ALLOW_IPS"):
+            load_settings(forwarded_allow_ips=given)
+
+
+def test_an_origin_or_host_that_could_never_match_stops_start_up() -> None:
+    with pytest.raises(ValidationError, match="CCC_MCP_ALLOWED_ORIGINS: not an origin"):
+        load_settings(allowed_origins="https://app.example.com/")
+    with pytest.raises(ValidationError, match="CCC_MCP_ALLOWED_HOSTS: not a host name"):
+        load_settings(allowed_hosts="https://mcp.example.com")

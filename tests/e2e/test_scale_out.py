@@ -47,6 +47,7 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host:$server_port;
+            proxy_set_header X-Forwarded-For $remote_addr;
             proxy_buffering off;
         }}
     }}
@@ -115,6 +116,28 @@ async def test_one_client_across_two_replicas_in_both_eras(
     for audit in audits:
         for line in audit.read_text().splitlines():
             assert json.loads(line)["outcome"] == "OK"
+
+
+async def test_behind_nginx_each_client_is_its_own_address_whatever_it_claims(
+    simulator: Simulator, http_process: Callable[..., Any], nginx: Callable[[int, int], str], tmp_path: Path
+) -> None:
+    """docs/deploy.md's nginx line sets X-Forwarded-For from the client's address, and the replicas believe
+    nginx alone: a client connecting from 127.0.0.2 and claiming 203.0.113.9 is audited as 127.0.0.2."""
+    audits = [tmp_path / "replica-a.jsonl", tmp_path / "replica-b.jsonl"]
+    bases = [http_process(simulator, CCC_MCP_AUDIT_LOG=str(audit), CCC_MCP_FORWARDED_ALLOW_IPS="127.0.0.1")[0]
+             for audit in audits]  # fmt: skip
+    front = nginx(*(int(base.rsplit(":", 1)[1]) for base in bases))
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "unmute_call", "arguments": {"instance_id": "ccc-demo", "user_id": "agent@ccc-demo"}}}
+    headers = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25",
+               "x-forwarded-for": "203.0.113.9"}  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address="127.0.0.2")) as http:
+        for _ in range(2):
+            response = await http.post(f"{front}/mcp", json=call, headers=headers)
+            assert response.json()["result"]["structuredContent"]["ok"] is True
+    assert sum(await _served_once_written(audits, 2)) == 2
+    callers = {json.loads(line)["caller"] for audit in audits if audit.exists() for line in audit.read_text().splitlines()}
+    assert callers == {"anonymous@127.0.0.2"}
 
 
 LIMIT = 6  # calls per client per minute; the burst is the same, so one 60 s window holds it all

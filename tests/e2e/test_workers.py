@@ -5,6 +5,7 @@ drains every worker, ends the parent with exit 0 and leaves no process behind.""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -141,3 +142,31 @@ async def test_sigterm_drains_the_in_flight_call_of_a_worker(
     assert response.json()["result"]["structuredContent"]["ok"] is True
     assert served.process.wait(timeout=30) == 0
     assert "Rate limits" not in served.lines(), "no limiter, no warning about it"
+
+
+async def test_workers_believe_x_forwarded_for_only_from_the_named_proxy(
+    simulator: Simulator, workers: list[Served], tmp_path: Path
+) -> None:
+    """Each worker gets the parent's uvicorn options: a client claiming another address is believed only when
+    it connects from the proxy named in CCC_MCP_FORWARDED_ALLOW_IPS (uvicorn alone believes any loopback peer)."""
+    audit = tmp_path / "audit.jsonl"
+    env = server_environment(simulator, CCC_MCP_FORWARDED_ALLOW_IPS="127.0.0.2", CCC_MCP_AUDIT_LOG=str(audit),
+                             CCC_MCP_RATE_LIMIT="0")  # fmt: skip
+    served = start(workers, tmp_path / "server.log", env)
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "unmute_call", "arguments": ARGS}}
+    for peer, claimed in (("127.0.0.1", "203.0.113.1"), ("127.0.0.2", "203.0.113.2")) * 3:
+        transport = httpx.AsyncHTTPTransport(local_address=peer)  # a fresh connection: either worker may take it
+        async with httpx.AsyncClient(transport=transport, timeout=20) as http:
+            response = await http.post(f"{served.base}/mcp", json=call, headers={**HEADERS, "x-forwarded-for": claimed})
+        assert response.json()["result"]["structuredContent"]["ok"] is True
+    callers: list[str] = []
+    for _ in range(500):  # until all six lines are written (just after each answer): counted, not timed
+        callers = [json.loads(line)["caller"] for line in _lines(audit)]
+        if len(callers) == 6:
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(callers) == ["anonymous@127.0.0.1"] * 3 + ["anonymous@203.0.113.2"] * 3
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []

@@ -63,6 +63,19 @@ async def test_the_burst_window_refuses_before_the_minute_is_spent() -> None:
     assert 0 < verdicts[-1].wait <= 3
 
 
+async def test_the_burst_window_is_the_time_the_rate_takes_to_earn_the_burst_rounded_up() -> None:
+    """Rate 7 a minute, burst 2: 60 x 2 / 7 = 17.1 s, so the burst window is 18 s (17 s would let a client
+    above its rate). The refusal after the burst waits for the first call to leave that window."""
+    limiter = RateLimiter(7, 2)
+    a = time.time()
+    assert (await limiter.hit(KEY)).allowed
+    assert (await limiter.hit(KEY)).allowed
+    refused = await limiter.hit(KEY)
+    d = time.time()
+    assert not refused.allowed
+    assert a + 18 - d - 0.05 <= refused.wait <= 18, refused.wait
+
+
 async def test_a_refused_call_takes_no_place() -> None:
     limiter = RateLimiter(3, 3)
     await hits(limiter, 3)

@@ -53,3 +53,15 @@ def test_docs_links_resolve() -> None:
             if "://" in target:
                 continue
             assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
+
+
+def test_every_test_the_deploy_page_cites_exists() -> None:
+    """docs/deploy.md's security section names, for each protection, the test that proves it (file::name): a
+    renamed or deleted test must not leave the page pointing at nothing."""
+    cited = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", (ROOT / "docs" / "deploy.md").read_text())
+    assert len(cited) >= 30
+    missing = [
+        f"{path}::{name}" for path, name in cited
+        if not re.search(rf"^(async )?def {name}\(", (ROOT / path).read_text(), re.MULTILINE)
+    ]  # fmt: skip
+    assert not missing, f"docs/deploy.md cites tests that do not exist: {missing}"

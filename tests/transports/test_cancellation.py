@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 from ccc_mcp.transports import cancellation
 from ccc_mcp.transports.cancellation import CancelOnGiveUp
+from tests.fakes import FakeCcc, HeldUpstream
+from tests.transports.conftest import JSON_HEADERS
 
 
 class SlowApp:
@@ -61,6 +66,7 @@ def client(body: dict[str, Any]) -> tuple[Receive, asyncio.Event, list[Message]]
 
 CALL = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "unmute_call", "arguments": {}}}
 CANCEL = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7}}
+ARGS_CALL = {"name": "unmute_call", "arguments": {"instance_id": "ccc-test", "user_id": "agent@ccc-test"}}
 
 
 def _send_to(sent: list[Message]) -> Send:
@@ -187,3 +193,25 @@ async def test_the_sdks_body_limit_then_refuses_it() -> None:
 
     await CancelOnGiveUp(limited, max_body_bytes=10)(post("token-a", "10.0.0.1"), receive, send)
     assert refused == [413]
+
+
+# --- through the whole HTTP application ------------------------------------------------------------------
+
+async def test_the_same_callers_cancellation_stops_the_call_and_leaves_a_cancelled_audit_line(
+    http_server: Callable[..., Any], fake_ccc: FakeCcc, tmp_path: Path
+) -> None:
+    """Over HTTP, as a 2025-era client cancels: its call's request to CCC is abandoned, and the call is still
+    audited, with outcome `Cancelled` (it may have reached CCC), like any other call."""
+    held = HeldUpstream()
+    fake_ccc.answer(held)
+    audit = tmp_path / "audit.jsonl"
+    era = {**JSON_HEADERS, "mcp-protocol-version": "2025-11-25"}
+    async with http_server(audit_log=str(audit)) as running, httpx.AsyncClient(timeout=30) as http:
+        victim = asyncio.create_task(http.post(running.mcp_url, json={**CALL, "params": ARGS_CALL}, headers=era))
+        await held.wait(victim)
+        answer = await http.post(running.mcp_url, json=CANCEL, headers=era)
+        await asyncio.wait([victim])
+    assert answer.status_code == 202
+    assert held.cancelled == 1
+    [record] = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert (record["tool"], record["user"], record["outcome"]) == ("unmute_call", "agent@ccc-test", "Cancelled")

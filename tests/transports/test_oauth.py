@@ -18,10 +18,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ccc_mcp.net.asgi import bind_socket, hosted
+from ccc_mcp.transports.http_auth import JWT_LEEWAY
 from tests.fakes import FakeCcc
 from tests.transports.conftest import JSON_HEADERS, initialize_body
 
 ISSUER = "https://auth.example.test"
+DEPLOY_PAGE = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text()
 SCOPE = "ccc:calls"
 ARGS = {"instance_id": "ccc-test", "user_id": "agent@ccc-test"}
 
@@ -127,3 +129,24 @@ async def test_bad_tokens_are_refused(
     async with oauth_server() as running:
         response = await _status(running.base, tokens[case]())
     assert response.status_code == status, response.text
+
+
+@pytest.mark.parametrize(
+    ("claim", "offset", "accepted"),
+    [("exp", -(JWT_LEEWAY - 10), True), ("exp", -(JWT_LEEWAY + 10), False),
+     ("nbf", JWT_LEEWAY - 10, True), ("nbf", JWT_LEEWAY + 10, False)],
+)
+async def test_exp_and_nbf_get_the_same_leeway_the_deploy_page_states(
+    oauth_server: Callable[..., Any], authorization_server: AuthorizationServer, claim: str, offset: int,
+    accepted: bool,
+) -> None:
+    """Clock skew between the authorization server and this one is allowed the same both ways: the SDK once
+    refused an `exp` a few seconds past (it rechecks expiry with no leeway) while the verifier let an `nbf`
+    30 s ahead through."""
+    assert f"`exp` and `nbf` with a {JWT_LEEWAY} s leeway" in DEPLOY_PAGE
+    now = int(time.time())
+    times = {"exp": now + offset} if claim == "exp" else {"nbf": now + offset}
+    bearer = authorization_server.token(audience=oauth_server.resource, extra=times)  # type: ignore[attr-defined]
+    async with oauth_server() as running:
+        response = await _status(running.base, bearer)
+    assert (response.status_code == 200) is accepted, response.text

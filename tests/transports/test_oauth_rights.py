@@ -113,16 +113,20 @@ async def test_a_supervisor_acts_on_any_line(
     ("scope", "tool", "missing"),
     [("ccc:calls", "list_agents", "ccc:read"), ("ccc:read", "unmute_call", "ccc:calls"), ("", "hold_call", "ccc:calls")],
 )
-async def test_a_tool_called_without_its_scope_is_refused_by_name(
+async def test_a_tool_called_without_its_scope_is_refused_by_name_and_audited(
     team_server: Callable[..., Any], authorization_server: AuthorizationServer, fake_ccc: FakeCcc,  # noqa: F811
-    scope: str, tool: str, missing: str,
+    scope: str, tool: str, missing: str, tmp_path: Path, protocol_mode: str,
 ) -> None:
-    async with team_server() as running, running.client(token(authorization_server, scope)) as client:
+    audit = tmp_path / "audit.jsonl"
+    async with team_server(audit_log=str(audit)) as running, \
+            running.client(token(authorization_server, scope), protocol_mode) as client:
         result = await client.call_tool(tool, {})
     error = result.structured_content["error"]  # type: ignore[index]
     assert (error["code"], error["params"]) == ("Forbidden.Scope", [missing])
     assert missing in error["message"]
     assert fake_ccc.seen == []
+    [record] = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert (record["tool"], record["caller"], record["outcome"]) == (tool, "user-42@127.0.0.1", "Forbidden.Scope")
 
 
 async def test_scope_names_are_configurable(

@@ -15,7 +15,7 @@ import pytest
 from ccc_mcp.commands.serve import ServeError, check_http_binding
 from ccc_mcp.config.settings import load_settings
 from tests.fakes import FakeCcc
-from tests.transports.conftest import JSON_HEADERS, initialize_body
+from tests.transports.conftest import ERAS, JSON_HEADERS, headers, initialize_body, structured, tool_call
 
 TOKEN = "client-token-canary-3b7e"
 ARGS = {"instance_id": "ccc-test", "user_id": "agent@ccc-test"}
@@ -156,9 +156,9 @@ def test_cli_refuses_0_0_0_0_without_auth_with_a_clear_message() -> None:
 # --- limits ---------------------------------------------------------------------------------------------
 
 async def test_rate_limit_answers_a_structured_throttling_error(
-    http_server: Callable[..., Any], fake_ccc: FakeCcc
+    http_server: Callable[..., Any], fake_ccc: FakeCcc, protocol_mode: str
 ) -> None:
-    async with http_server(rate_limit=6, rate_burst=2) as running, running.client() as client:
+    async with http_server(rate_limit=6, rate_burst=2) as running, running.client(mode=protocol_mode) as client:
         results = [await client.call_tool("unmute_call", ARGS) for _ in range(3)]
     assert [r.is_error for r in results] == [False, False, True]
     error = (results[2].structured_content or {})["error"]
@@ -166,6 +166,29 @@ async def test_rate_limit_answers_a_structured_throttling_error(
     assert error["retryable"] is True
     assert "Wait" in error["hint"]
     assert len(fake_ccc.seen) == 2, "the throttled call never reached CCC"
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_each_client_has_a_limit_of_its_own_on_both_request_paths(
+    http_server: Callable[..., Any], fake_ccc: FakeCcc, era: str
+) -> None:
+    """Without authentication a client is its address: one from 127.0.0.2 is not throttled for what one from
+    127.0.0.1 did. In both eras on purpose: the handshake era's calls take the exchange fast path."""
+
+    async def calls(local_address: str, count: int) -> list[bool]:
+        transport = httpx.AsyncHTTPTransport(local_address=local_address)
+        async with httpx.AsyncClient(transport=transport) as http:
+            return [
+                structured(await http.post(running.mcp_url, json=tool_call(n, era), headers=headers(era)))["ok"]
+                for n in range(count)
+            ]
+
+    async with http_server(rate_limit=6, rate_burst=2) as running:
+        first = await calls("127.0.0.1", 3)
+        second = await calls("127.0.0.2", 1)
+    assert first == [True, True, False]
+    assert second == [True], "another client's calls took this one's place"
+    assert len(fake_ccc.seen) == 3
 
 
 async def test_oversized_body_is_refused(http_server: Callable[..., Any], fake_ccc: FakeCcc) -> None:

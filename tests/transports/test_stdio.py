@@ -188,6 +188,24 @@ async def test_a_conversation_over_pipes() -> None:
         assert await peer.read_all() == b"", "nothing after the answers"
 
 
+async def test_a_request_far_longer_than_a_pipe_buffer_is_read_and_answered() -> None:
+    """A valid 100 KB request (a model pasting a long note into an argument): one line, however long, is one
+    message; a reader with a line limit (asyncio's 64 KiB default) would drop the connection instead."""
+    async with serving(ccc_server()) as peer:
+        peer.send(line(INITIALIZE) + line(INITIALIZED))
+        await peer.answer()
+        note = "\u5de5" * 50_000  # 150,000 bytes of UTF-8
+        request = line(call(2, "unmute_call", {"instance_id": "ccc-test", "user_id": "agent@ccc-test", "note": note}))
+        assert len(request) > 100_000
+        # From a thread: the pipe holds 64 KiB, and the server that empties it runs on this loop.
+        await anyio.to_thread.run_sync(peer.send, request + line({"jsonrpc": "2.0", "id": 3, "method": "ping"}))
+        answer = await peer.answer()
+        assert answer["id"] == 2
+        assert "note" in json.dumps(answer), "the call was read whole and answered (an unknown argument named)"
+        assert await peer.answer() == {"jsonrpc": "2.0", "id": 3, "result": {}}, "and the connection lives on"
+        peer.hang_up()
+
+
 async def test_lines_that_are_not_messages_are_skipped_and_utf8_goes_both_ways() -> None:
     """Bad JSON, a line cut short, invalid UTF-8, an empty line: each becomes the SDK's exception item (the
     server logs and skips it); the conversation goes on, and non-ASCII comes back as UTF-8, unescaped."""

@@ -30,20 +30,28 @@ async def test_headers_narrow_the_listing(http_server: Callable[..., Any], mode:
         assert await _names(running, {"X-MCP-Tools": "unmute_call", "X-MCP-Readonly": "1"}, mode) == []
 
 
-async def test_headers_never_widen_the_published_set(http_server: Callable[..., Any], fake_ccc: FakeCcc) -> None:
+async def test_headers_never_widen_the_published_set(
+    http_server: Callable[..., Any], fake_ccc: FakeCcc, protocol_mode: str
+) -> None:
     """Neither the listing nor the hints: a hint naming a tool the header asked for but the server does not
-    publish would send the model to a tool that is not there."""
+    publish would send the model to a tool that is not there. Both eras on purpose: the handshake era's
+    listings and calls take the exchange fast path, the 2026 era's the SDK's own."""
     widen = {"X-MCP-Tools": "get_agent_status,unmute_call"}
     fake_ccc.answer(ccc_error(400, "InvalidOperation.UserState", "m", ["READY", "TALKING"]))
     async with http_server(tools="unmute_call") as running:
-        assert await _names(running, widen) == ["unmute_call"]
-        async with running.client(headers=widen) as client:
+        assert await _names(running, widen, protocol_mode) == ["unmute_call"]
+        async with running.client(headers=widen, mode=protocol_mode) as client:
             result = await client.call_tool("unmute_call", ARGS)
+            refused = await client.call_tool("get_agent_status", {"instance_id": "ccc-test", "user_id": "a@ccc-test"})
     assert "get_agent_status" not in result.structured_content["error"]["hint"]  # type: ignore[index]
+    assert refused.is_error, "a header cannot publish a tool the server does not"
+    assert [seen.action for seen in fake_ccc.seen] == ["UnmuteCall"]
 
 
-async def test_a_narrowed_away_tool_cannot_be_called(http_server: Callable[..., Any], fake_ccc: FakeCcc) -> None:
-    async with http_server() as running, running.client(headers={"X-MCP-Readonly": "true"}) as client:
+async def test_a_narrowed_away_tool_cannot_be_called(
+    http_server: Callable[..., Any], fake_ccc: FakeCcc, protocol_mode: str
+) -> None:
+    async with http_server() as running, running.client(headers={"X-MCP-Readonly": "true"}, mode=protocol_mode) as client:
         result = await client.call_tool("unmute_call", ARGS)
     assert result.is_error
     assert "Unknown tool" in result.content[0].text  # type: ignore[union-attr]

@@ -7,7 +7,7 @@ import functools
 import logging
 import os
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["ServeError", "check_http_binding", "serve", "worker_app"]
+__all__ = ["ServeError", "check_http_binding", "http_options", "serve", "worker_app"]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def serve(settings: Settings, *, transport: str, host: str, port: int, simulator
 
 def check_http_binding(settings: Settings, host: str) -> None:
     """A tool that changes live calls is never reachable off loopback without authentication."""
-    if is_loopback_host(host) or settings.auth_token is not None or settings.oauth_enabled:
+    if is_loopback_host(host) or settings.authentication is not None:
         return
     raise ServeError(
         f"Refusing to serve HTTP on non-loopback address {host} without authentication: anyone who can "
@@ -99,7 +99,8 @@ async def _serve_http(settings: Settings, credentials: CredentialsProvider, host
     from ccc_mcp.net.asgi import uvicorn_config
 
     app = _http_app(settings, credentials)
-    config = uvicorn_config(app, graceful_seconds=settings.shutdown_grace, host=host, port=port)
+    options = http_options(settings)
+    config = uvicorn_config(app, graceful_seconds=settings.shutdown_grace, host=host, port=port, **options)
     log.warning("Serving MCP over Streamable HTTP at http://%s:%d/mcp (%s)", host, port, _auth_mode(settings))
     await uvicorn.Server(config).serve()
 
@@ -156,7 +157,8 @@ async def _supervise(settings: Settings, credentials: CredentialsProvider | None
     _log_shared_limits(settings)
     settle_collector()  # the supervisor's own start-up is over (cli.main held the collector)
     factory = functools.partial(worker_app, settings, credentials)
-    config = uvicorn_config(factory, graceful_seconds=settings.shutdown_grace, factory=True, workers=settings.workers)
+    options = {"factory": True, "workers": settings.workers, **http_options(settings)}
+    config = uvicorn_config(factory, graceful_seconds=settings.shutdown_grace, **options)
     sock = bind_socket(host, port)
     try:
         supervisor = Multiprocess(config, sockets=[sock])  # in the main thread: it installs the signal handlers
@@ -192,7 +194,21 @@ def _log_shared_limits(settings: Settings) -> None:
 
 
 def _auth_mode(settings: Settings) -> str:
-    return "OAuth" if settings.oauth_enabled else "bearer token" if settings.auth_token else "no authentication"
+    return {"oauth": "OAuth", "token": "bearer token", None: "no authentication"}[settings.authentication]
+
+
+def http_options(settings: Settings) -> dict[str, Any]:
+    """What every HTTP serving process passes uvicorn beyond `net.asgi.uvicorn_config`'s defaults (the one
+    server, or the workers' supervisor, whose config each worker gets): X-Forwarded-For believed only from
+    the proxies the operator names, and the deadlines for a request's headers and body."""
+    from ccc_mcp.net.deadlines import timed_http
+
+    proxies = sorted(settings.forwarded_allow_ips)
+    return {
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies,
+        "http": timed_http(settings.request_read_timeout),
+    }
 
 
 async def _start_simulator(stack: AsyncExitStack, settings: Settings) -> tuple[Settings, CredentialsProvider]:

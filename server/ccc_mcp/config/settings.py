@@ -8,20 +8,23 @@ Alibaba Cloud chain (see `api/credentials.py`).
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import re
 import typing
 from collections.abc import Callable, Collection, Mapping
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ccc_mcp.net.loopback import is_loopback_host
+from ccc_mcp.net.origins import HostRule, OriginRule
 
 __all__ = [
     "DEFAULT_DEVICE_ID",
     "STORAGE_SCHEMES",
+    "Authentication",
     "Settings",
     "SimulatorSettings",
     "load_settings",
@@ -30,6 +33,7 @@ __all__ = [
 ]
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+Authentication = Literal["oauth", "token"]
 
 DEFAULT_DEVICE_ID = "ccc-mcp-server"
 
@@ -95,7 +99,8 @@ class Settings(BaseSettings):
     auth_token: SecretStr | None = Field(
         None,
         validation_alias="CCC_MCP_AUTH_TOKEN",
-        description="Bearer token clients must present on the HTTP transport.",
+        description="Bearer token clients must present on the HTTP transport: visible ASCII characters, no "
+        "spaces. Empty or blank: no token (as if unset).",
     )
     log_level: LogLevel = Field("INFO", validation_alias="CCC_MCP_LOG_LEVEL", description="Log level (stderr).")
     connect_timeout: float = Field(
@@ -155,7 +160,24 @@ class Settings(BaseSettings):
         frozenset(),
         validation_alias="CCC_MCP_ALLOWED_ORIGINS",
         description="Extra Origin values the HTTP transport accepts (comma-separated, e.g. "
-        "https://app.example.com); loopback origins are always accepted.",
+        "https://app.example.com, or https://app.example.com:* for any port), matched exactly; loopback origins "
+        "are always accepted.",
+    )
+    forwarded_allow_ips: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(),
+        validation_alias="CCC_MCP_FORWARDED_ALLOW_IPS",
+        description="HTTP: addresses or networks of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (comma-separated, e.g. 127.0.0.1 or 10.0.0.0/8; * believes anyone). The "
+        "client address then names the caller in the audit log and keys the rate limit without authentication. "
+        "Empty: believed from nobody.",
+        json_schema_extra={"metavar": "ADDRESSES"},
+    )
+    request_read_timeout: float = Field(
+        10.0,
+        gt=0,
+        validation_alias="CCC_MCP_REQUEST_READ_TIMEOUT",
+        description="HTTP: seconds a client has to send a request's headers (from connecting, or from the first "
+        "byte of its next request), and again its body; a slower client is disconnected.",
     )
     jwks_url: str | None = Field(
         None,
@@ -268,7 +290,8 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "allowed_instances", "allowed_hosts", "allowed_origins", "required_scopes", "tools", mode="before"
+        "allowed_instances", "allowed_hosts", "allowed_origins", "forwarded_allow_ips", "required_scopes", "tools",
+        mode="before",
     )
     @classmethod
     def _split_list(cls, value: object) -> object:
@@ -280,6 +303,49 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_switch(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("auth_token", "rate_limit_storage", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """A secret set to nothing (`CCC_MCP_AUTH_TOKEN=`) is not set: the field keeps its default."""
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and not text.strip():
+            return cls.model_fields[str(info.field_name)].default
+        return text.strip() if isinstance(text, str) else value
+
+    @field_validator("auth_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """A token a client can send as it is: never quoted, since it is a secret."""
+        if value is not None and not re.fullmatch(r"[\x21-\x7e]+", value.get_secret_value()):
+            raise ValueError(
+                "CCC_MCP_AUTH_TOKEN may hold only visible ASCII characters (no spaces, control or non-ASCII "
+                "characters): clients send it as it is in an HTTP header"
+            )
+        return value
+
+    @field_validator("allowed_hosts", "allowed_origins")
+    @classmethod
+    def _check_rules(cls, value: frozenset[str], info: ValidationInfo) -> frozenset[str]:
+        """An entry that could never match a request stops start-up (a trailing slash on an origin, say)."""
+        name = str(info.field_name)
+        try:
+            (HostRule if name == "allowed_hosts" else OriginRule)(value)
+        except ValueError as exc:
+            raise ValueError(f"{cls.model_fields[name].validation_alias}: {exc}") from None
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_proxies(cls, value: frozenset[str]) -> frozenset[str]:
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"CCC_MCP_FORWARDED_ALLOW_IPS: not an address or network: {entry!r}") from None
+        return value
 
     @field_validator(
         "instance_id", "user_id", "endpoint", "jwks_url", "jwt_issuer", "resource_url", "agent_claim", mode="before"
@@ -328,8 +394,12 @@ class Settings(BaseSettings):
         return SecretStr(value.get_secret_value().strip())
 
     @property
-    def oauth_enabled(self) -> bool:
-        return self.jwks_url is not None
+    def authentication(self) -> Authentication | None:
+        """How HTTP clients authenticate, if at all: the one answer the binding check, the application and the
+        start-up line all use."""
+        if self.jwks_url is not None:
+            return "oauth"
+        return "token" if self.auth_token is not None else None
 
     @model_validator(mode="after")
     def _check_oauth(self) -> Settings:

@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from mcp.server.auth.provider import TokenVerifier
-from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 
 from ccc_mcp import __version__
@@ -90,11 +88,10 @@ def build_server(
     credentials: CredentialsProvider | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     rate_limited: bool = False,
-    token_verifier: TokenVerifier | None = None,
-    auth: AuthSettings | None = None,
 ) -> MCPServer[AppState]:
     """The MCP server. `credentials` and `transport` exist for the simulator mode and for tests;
-    `rate_limited`, `token_verifier` and `auth` for the HTTP transport."""
+    `rate_limited` for the HTTP transport, which also authenticates callers in front of the server
+    (`transports.streamable_http`), so the SDK is given no authentication of its own."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
@@ -121,8 +118,6 @@ def build_server(
         tools=[build_mcp_tool(spec, toolset) for spec in toolset.specs],
         lifespan=lifespan,
         log_level=settings.log_level,
-        token_verifier=token_verifier,
-        auth=auth,
         middleware=[ToolNarrowing(toolset, instructions, after_first_listing=build_when_idle)],
     )
     if settings.sdk_fast_paths == "off":

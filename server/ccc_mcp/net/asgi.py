@@ -40,15 +40,17 @@ def uvicorn_config(
     app: ASGIApp | Callable[[], ASGIApp], *, graceful_seconds: float, **options: Any
 ) -> uvicorn.Config:
     """uvicorn as every service here runs it: no access log, no Server header, logging left to the process,
-    in-flight requests given `graceful_seconds` (at least 1) to finish on shutdown. `app` may be a factory
-    (with `factory=True`), as `serve --workers` gives each worker process."""
+    in-flight requests given `graceful_seconds` (at least 1) to finish on shutdown, and X-Forwarded-For
+    believed from nobody unless `options` name proxies (uvicorn believes loopback by default: any local
+    process could pose as any address). `app` may be a factory (with `factory=True`), as `serve --workers`
+    gives each worker process."""
     return uvicorn.Config(
         app,
         access_log=False,
         log_config=None,
         server_header=False,
         timeout_graceful_shutdown=max(1, round(graceful_seconds)),
-        **options,
+        **{"proxy_headers": False, **options},
     )
 
 
@@ -68,12 +70,13 @@ async def hosted(
     lifespan: Literal["on", "off"] = "off",
     graceful_seconds: float = 2,
     name: str = "asgi",
-    **tls: str,
+    **options: Any,
 ) -> AsyncIterator[tuple[str, int]]:
     """Serve `app` on an already bound socket in the running loop until the block exits; yields (host, port).
-    `tls`: uvicorn's `ssl_certfile`/`ssl_keyfile`, to serve HTTPS (the proxy tests reach CCC over TLS)."""
+    `options`: more of uvicorn's, e.g. `ssl_certfile`/`ssl_keyfile` to serve HTTPS (the proxy tests reach CCC
+    over TLS), or what `commands.serve.http_options` gives the MCP server."""
     host, port = sock.getsockname()[:2]
-    config = uvicorn_config(app, graceful_seconds=graceful_seconds, http="h11", lifespan=lifespan, **tls)
+    config = uvicorn_config(app, graceful_seconds=graceful_seconds, lifespan=lifespan, **{"http": "h11", **options})
     server = GuestServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name=f"{name}:{port}")
     try:

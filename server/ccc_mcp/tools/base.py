@@ -10,6 +10,7 @@ access and an async `run` — and nothing else; it never builds an MCP message.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import traceback
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # imported by the first call, not by a server's start (archit
     from ccc_mcp.policy.ratelimit import RateLimiter
     from ccc_mcp.tools.pacer import Pacer
 
-__all__ = ["AppState", "CallFacts", "Progress", "ToolCall", "ToolSpec", "run_tool"]
+__all__ = ["CANCELLED", "AppState", "CallFacts", "Progress", "ToolCall", "ToolSpec", "run_tool"]
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 """Report how far a long call has come (done, total, message): the MCP layer's progress notification."""
@@ -44,6 +45,8 @@ Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 log = logging.getLogger("ccc_mcp.calls")
 
 ArgsT = TypeVar("ArgsT", bound=ToolArguments)
+
+CANCELLED = "Cancelled"  # the outcome of a call stopped before its answer (no result, so no error code)
 
 
 class AppState:
@@ -175,37 +178,42 @@ def instance_for(settings: Settings, requested: str | None) -> ErrorInfo | str:
 
 
 async def _run(
-    spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide, progress: Progress | None
-) -> tuple[ToolResult, CallFacts]:
-    """Validate, apply policy and rights, run the tool. Nothing is sent to CCC unless all of them pass."""
+    spec: ToolSpec[Any],
+    app: AppState,
+    caller: Caller,
+    raw: object,
+    guide: Guide,
+    facts: CallFacts,
+    progress: Progress | None,
+) -> ToolResult:
+    """Validate, apply policy and rights, run the tool, noting in `facts` what the call is about as soon as it
+    is known. Nothing is sent to CCC unless all of them pass."""
     settings = app.settings
     started = app.client.now()
     args = validate_arguments(spec.arguments_for(settings), raw)
     if isinstance(args, ErrorInfo):
-        return spec.result(ok=False, error=args), CallFacts()
+        return spec.result(ok=False, error=args)
     acts_for_agent = "user_id" in type(args).model_fields
     user, named = target_agent(args.user_id, caller, settings) if acts_for_agent else (None, False)
-    facts = CallFacts(
-        instance=getattr(args, "instance_id", None),
-        user=user if user is not None else (RAM if named else None),
-        job=getattr(args, "job_id", None),
-        channel=getattr(args, "channel_id", None),
-    )
+    facts.instance = getattr(args, "instance_id", None)
+    facts.user = user if user is not None else (RAM if named else None)
+    facts.job = getattr(args, "job_id", None)
+    facts.channel = getattr(args, "channel_id", None)
     if acts_for_agent and not named:  # e.g. sign-in mode without a sign-in: no default to stand in
         blank = describe("Parameter.Blank", "The parameter user_id may not be null or blank.", params=["user_id"])
-        return spec.result(ok=False, error=blank), facts
+        return spec.result(ok=False, error=blank)
     instance = instance_for(settings, facts.instance)
     if isinstance(instance, ErrorInfo):
-        return spec.result(ok=False, error=instance), facts
+        return spec.result(ok=False, error=instance)
     facts.instance = instance
     refused = refusal(caller, spec.access, user, settings)
     if refused is not None:
-        return spec.result(ok=False, error=refused), facts
+        return spec.result(ok=False, error=refused)
     own_only = caller.scopes is not None and settings.supervise_scope not in caller.scopes
     call = ToolCall(
         args, instance, user, settings, app, guide, facts, started, own_only, _charger(app, caller), progress
     )
-    return await spec.run(call), facts
+    return await spec.run(call)
 
 
 def _charger(app: AppState, caller: Caller) -> Callable[[], Awaitable[float | None]]:
@@ -250,19 +258,33 @@ async def run_tool(
     spec: ToolSpec[Any], app: AppState, caller: Caller, raw: object, guide: Guide, progress: Progress | None = None
 ) -> ToolResult:
     """One tool call as the server runs it: rate limit, the call itself, guidance; its log and audit lines are
-    noted here and written once the answer is on its way (`tools.call_lines`)."""
+    noted here and written once the answer is on its way (`tools.call_lines`). A call cancelled on the way
+    (its client gave up or cancelled it, or the server stopped) has its lines too, with outcome `Cancelled`:
+    requests it sent may have reached CCC."""
     started = time.monotonic()
-    if app.limiter is not None and not (verdict := await app.limiter.hit(caller.key)).allowed:
-        result, facts = _throttled(spec, app.limiter, verdict.wait), CallFacts()
-    else:
-        try:
-            result, facts = await _run(spec, app, caller, raw, guide, progress)
-        except Exception as exc:  # a bug of ours must still answer in the published shape
-            result, facts = _unexpected(spec, exc), CallFacts()
+    facts = CallFacts()
+    try:
+        if app.limiter is not None and not (verdict := await app.limiter.hit(caller.key)).allowed:
+            result = _throttled(spec, app.limiter, verdict.wait)
+        else:
+            try:
+                result = await _run(spec, app, caller, raw, guide, facts, progress)
+            except Exception as exc:  # a bug of ours must still answer in the published shape
+                result, facts = _unexpected(spec, exc), CallFacts()
+    except asyncio.CancelledError:
+        _note(spec, app, caller, facts, CANCELLED, None, started)
+        raise
     if result.error is not None:
         result.error = guide.advise(result.error, spec.name)
-    latency_ms = (time.monotonic() - started) * 1000
-    outcome = _outcome(result)
-    record_tool_call(spec.name, outcome, latency_ms / 1000, facts.attempts)
-    app.lines.add(spec.name, caller, facts, outcome, result.request_id, latency_ms)
+    _note(spec, app, caller, facts, _outcome(result), result.request_id, started)
     return result
+
+
+def _note(
+    spec: ToolSpec[Any], app: AppState, caller: Caller, facts: CallFacts, outcome: str, request_id: str | None,
+    started: float,
+) -> None:
+    """The call's metric point, and its log and audit lines to be written once its answer is on its way."""
+    latency_ms = (time.monotonic() - started) * 1000
+    record_tool_call(spec.name, outcome, latency_ms / 1000, facts.attempts)
+    app.lines.add(spec.name, caller, facts, outcome, request_id, latency_ms)

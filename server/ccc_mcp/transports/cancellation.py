@@ -13,6 +13,10 @@ the upstream request. A body over the size limit is not buffered here: the appli
 and the rest, and the SDK's own `RequestBodyLimitMiddleware` answers 413. Nothing of a request is decoded
 unless a cancellation arrives: only then are the callers and ids of the calls in flight worked out.
 
+It sits behind the request guard and authentication (transports/streamable_http.py): a request that reaches
+it has passed the Host, Origin and content-type checks and, where configured, authenticated, so a refused
+request (a web page's forged cancellation, say) never reaches the calls in flight.
+
 Most calls end within a few milliseconds, before a hang-up could matter, so the watcher starts only once a
 call has run for `WATCH_AFTER` seconds, as one plain task; a task group per request cost more than the rest
 of this middleware (docs/architecture.md §4). A client that hangs up sooner is noticed at that point.
