@@ -103,8 +103,10 @@ class Fanout:
                 group.create_task(self._poll(agent))
 
     async def _poll(self, agent: str) -> None:
-        while pending := [done for other, done in self._in_flight.items() if other in self._links.get(agent, ())]:
-            await pending[0].wait()  # a linked agent's poll may return this agent's call too
+        # A linked agent's poll may return this agent's call too. Look up the agent's few links, not every
+        # read in flight: all the floor's reads are registered at once, so that scan was quadratic.
+        while pending := [self._in_flight[other] for other in self._links.get(agent, ()) if other in self._in_flight]:
+            await pending[0].wait()
         if agent in self._covered:
             self.scan.read += 1
         else:
