@@ -11,7 +11,11 @@ Then it times `list_calls({})` (the limit changes nothing: the scan is the same)
 simulator's admin API what reached it.
 
 - ideal = list pages x page time + polls x poll time, each time 1000 / calls/s at 8 callers: by Little's
-  law that is "CCC requests / in-flight bound x the per-request time with 8 in flight" (DESIGN.md §5);
+  law that is "CCC requests / in-flight bound x the per-request time with 8 in flight" (DESIGN.md §5). It
+  leaves out what no fan-out can overlap (the first page, sent alone; the MCP exchange over stdio);
+- CPU of the server and of the simulator per list_calls (all their threads, /proc schedstat): with a core
+  each, wall can be no less than the larger, so server / simulator bounds wall / ideal from below however
+  quiet the machine; on a busy one the two processes also queue for the cores, and wall grows towards the sum;
 - requests per call: the simulator's counts, against one list page per 100 agents on a call plus one
   PollUserStatus per live call (its own head count, `GET /_admin/summary`), no call polled twice;
 - answer bytes: the text of the default page (20 calls) and of `flags=["MUTED"]`; RSS after each round.
@@ -27,18 +31,20 @@ import math
 import statistics
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from benchmarks.common import (
     PYTHON,
     ServerProcess,
-    cpu_seconds,
     paired_ratio,
     rss_bytes,
     server_env,
+    sim_endpoint,
     simulator_process,
     summary,
+    thread_cpu_seconds,
 )
 from benchmarks.context import Context
 from benchmarks.loadgen import closed_loop
@@ -68,9 +74,8 @@ def page_requests(on_calls: int) -> Iterator[Request]:
 
 def server_process(ctx: Context, sim: ServerProcess, floor: int, name: str, **extra: str) -> StdioServer:
     """`ccc-mcp` over stdio on the floor simulator, its default instance the floor."""
-    env = server_env(
-        f"http://127.0.0.1:{sim.port}", CCC_INSTANCE_ID=FLOOR_INSTANCE, CCC_MCP_FLOOR_MAX=str(max(1000, floor)), **extra
-    )
+    floor_max = str(max(1000, floor))
+    env = server_env(sim_endpoint(sim), CCC_INSTANCE_ID=FLOOR_INSTANCE, CCC_MCP_FLOOR_MAX=floor_max, **extra)
     return StdioServer([PYTHON, "-m", "ccc_mcp"], env, ctx.log_dir / f"{name}.log")
 
 
@@ -79,7 +84,7 @@ async def admin(sim: ServerProcess, method: str, path: str, body: Any = None) ->
     import httpx
 
     async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
-        response = await client.request(method, f"http://127.0.0.1:{sim.port}/_admin/{path}", json=body)
+        response = await client.request(method, f"{sim_endpoint(sim)}/_admin/{path}", json=body)
     response.raise_for_status()
     return response.json()
 
@@ -120,58 +125,83 @@ async def per_request_ms(sim: ServerProcess, source: Iterator[Request], bound: i
     return 1000 / result.figures()["calls_per_s"]
 
 
-async def timed_call(server: StdioServer, sim: ServerProcess) -> tuple[float, dict[str, Any], dict[str, Any]]:
-    """One list_calls({}): wall ms, its answer, and the requests the simulator saw for it."""
-    await admin(sim, "DELETE", "requests")
+@dataclass
+class Floor:
+    """One floor's processes, and what the simulator says is on it."""
+
+    sim: ServerProcess
+    server: StdioServer
+    on_calls: int = 0
+    live: int = 0
+
+
+async def timed_call(floor: Floor) -> dict[str, Any]:
+    """One list_calls({}): wall ms, each process's CPU ms (the admin requests around it left out), and the
+    requests the simulator saw for it; a partial answer fails the run (its wall time would mean nothing)."""
+    await admin(floor.sim, "DELETE", "requests")
+    pids = (floor.server.pid, floor.sim.pid)
+    cpu = [thread_cpu_seconds(pid) for pid in pids]
     started = time.perf_counter()
-    result = await server.call_tool("list_calls", {})
+    result = await floor.server.call_tool("list_calls", {})
     wall_ms = (time.perf_counter() - started) * 1000
+    server_cpu, sim_cpu = ((thread_cpu_seconds(pid) - before) * 1000 for pid, before in zip(pids, cpu, strict=True))
     out, _ = answer_of(result, "{}")
-    return wall_ms, out, counted(await admin(sim, "GET", "requests"))
+    if out.get("partial") or out.get("found") != floor.live:
+        raise RuntimeError(f"a partial answer: {out.get('partial')!r}, {out.get('found')} of {floor.live} calls")
+    sent = counted(await admin(floor.sim, "GET", "requests"))
+    return {"wall_ms": wall_ms, "server_cpu_ms": server_cpu, "simulator_cpu_ms": sim_cpu, "sent": sent}
 
 
-async def one_floor(ctx: Context, floor: int) -> dict[str, Any]:
+def calls_per_round(ctx: Context, floor: Floor) -> int:
+    """`calls_per_round`, or more on a small floor: enough calls to send `calls_min_requests` requests."""
+    per_call = math.ceil(floor.on_calls / PAGE_SIZE) + floor.live
+    return max(ctx.sizes.calls_per_round, math.ceil(ctx.sizes.calls_min_requests / per_call))
+
+
+async def one_round(ctx: Context, floor: Floor, agents: int) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """The simulator's per-request times, then some list_calls: the round's figures (means over its calls) and
+    the requests each call sent."""
     sizes = ctx.sizes
-    sim = simulator_process(ctx.log_dir, floor=floor, admin=True).start()
+    seconds = sizes.calls_sim_seconds
+    poll_ms = await per_request_ms(floor.sim, requests(POLL, agents), REQUESTS_PER_SECOND_BOUND[POLL], seconds)
+    page_ms = await per_request_ms(floor.sim, page_requests(floor.on_calls), REQUESTS_PER_SECOND_BOUND[PAGE], seconds)
+    calls = [await timed_call(floor) for _ in range(calls_per_round(ctx, floor))]
+    sent = [call["sent"] for call in calls]
+    figures = {
+        name: statistics.fmean(call[name] for call in calls)
+        for name in ("wall_ms", "server_cpu_ms", "simulator_cpu_ms")
+    }
+    figures |= {
+        "poll_ms": poll_ms,
+        "page_ms": page_ms,
+        "ideal_ms": sent[-1]["pages"] * page_ms + sent[-1]["polls"] * poll_ms,
+        "rss_mib": rss_bytes(floor.server.pid) / MIB,
+    }
+    return figures, sent
+
+
+async def one_floor(ctx: Context, agents: int) -> dict[str, Any]:
+    sizes = ctx.sizes
+    sim = simulator_process(ctx.log_dir, floor=agents, admin=True).start()
     server = server_process(
-        ctx, sim, floor, f"list-calls-{floor}", CCC_MCP_FANOUT=str(FANOUT), CCC_MCP_FANOUT_RATE=str(UNBOUND_RATE)
+        ctx, sim, agents, f"list-calls-{agents}", CCC_MCP_FANOUT=str(FANOUT), CCC_MCP_FANOUT_RATE=str(UNBOUND_RATE)
     )
+    floor = Floor(sim, server)
     runs: dict[str, list[float]] = {name: [] for name in RUN_FIGURES}
     seen: list[dict[str, Any]] = []
     try:
         sim.wait_listening()
         head = await census(sim)
-        on_calls, live = head["agents_on_calls"], head["calls"]
+        floor.on_calls, floor.live = head["agents_on_calls"], head["calls"]
         await server.start()
         for _ in range(sizes.calls_warmup):
-            await timed_call(server, sim)
+            await timed_call(floor)
         for round_number in range(sizes.calls_rounds):
-            ctx.progress(f"list_calls, floor {floor}: round {round_number + 1}/{sizes.calls_rounds}")
-            poll_ms = await per_request_ms(
-                sim, requests(POLL, floor), REQUESTS_PER_SECOND_BOUND[POLL], sizes.calls_sim_seconds
-            )
-            page_ms = await per_request_ms(
-                sim, page_requests(on_calls), REQUESTS_PER_SECOND_BOUND[PAGE], sizes.calls_sim_seconds
-            )
-            walls = []
-            cpu = cpu_seconds(server.pid), cpu_seconds(sim.pid)
-            for _ in range(sizes.calls_per_round):
-                wall_ms, out, sent = await timed_call(server, sim)
-                if out.get("partial") or out.get("found") != live:
-                    raise RuntimeError(f"floor {floor}: a partial answer: {out.get('partial')!r}, {out.get('found')}")
-                walls.append(wall_ms)
-                seen.append(sent)
-            server_cpu, sim_cpu = (
-                cpu_seconds(pid) - before for pid, before in zip((server.pid, sim.pid), cpu, strict=True)
-            )
-            pages, polls = seen[-1]["pages"], seen[-1]["polls"]
-            runs["poll_ms"].append(poll_ms)
-            runs["page_ms"].append(page_ms)
-            runs["wall_ms"].append(statistics.fmean(walls))
-            runs["ideal_ms"].append(pages * page_ms + polls * poll_ms)
-            runs["server_cpu_ms"].append(server_cpu * 1000 / sizes.calls_per_round)
-            runs["simulator_cpu_ms"].append(sim_cpu * 1000 / sizes.calls_per_round)
-            runs["rss_mib"].append(rss_bytes(server.pid) / MIB)
+            ctx.progress(f"list_calls, floor {agents}: round {round_number + 1}/{sizes.calls_rounds}")
+            figures_of_round, sent = await one_round(ctx, floor, agents)
+            for name, value in figures_of_round.items():
+                runs[name].append(value)
+            seen += sent
         _, default_bytes = answer_of(await server.call_tool("list_calls", {}), "default page")
         muted, muted_bytes = answer_of(await server.call_tool("list_calls", {"flags": ["MUTED"]}), "MUTED")
         if not sim.alive():
@@ -179,7 +209,8 @@ async def one_floor(ctx: Context, floor: int) -> dict[str, Any]:
     finally:
         await server.close()
         sim.stop()
-    return figures(floor, head, runs, seen, default_bytes, muted, muted_bytes)
+    result = figures(agents, head, runs, seen, default_bytes, muted, muted_bytes)
+    return {**result, "calls_per_run": calls_per_round(ctx, floor)}
 
 
 def figures(
@@ -195,6 +226,7 @@ def figures(
     expected = {"pages": pages, "polls": head["calls"], "other": 0, "jobs_polled_twice": 0}
     exact = all({key: sent[key] for key in expected} == expected for sent in seen)
     ratio = paired_ratio(runs["wall_ms"], runs["ideal_ms"])
+    cpu_ratio = paired_ratio(runs["server_cpu_ms"], runs["simulator_cpu_ms"])
     return {
         "agents": floor,
         "agents_on_calls": head["agents_on_calls"],
@@ -212,6 +244,7 @@ def figures(
         },
         **{name: summary(values) for name, values in runs.items()},
         "ratio": ratio,
+        "server_vs_simulator_cpu": cpu_ratio,
         "answer_bytes": {"default": default_bytes, "muted": muted_bytes},
         "muted_calls": muted.get("matched"),
         "goal": {"max_ratio": GOAL, "met": ratio["median"] <= GOAL, "requests_exact": exact},
@@ -229,6 +262,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         f"CCC_MCP_FANOUT={FANOUT}, CCC_MCP_FANOUT_RATE={UNBOUND_RATE:,} (not binding)",
         "rounds": ctx.sizes.calls_rounds,
         "calls_per_round": ctx.sizes.calls_per_round,
+        "min_requests_per_round": ctx.sizes.calls_min_requests,
         "sim_seconds": ctx.sizes.calls_sim_seconds,
         "fanout": FANOUT,
         "floors": floors,

@@ -22,7 +22,6 @@ from benchmarks.common import simulator_process, summary
 from benchmarks.context import Context
 from benchmarks.simulator_floor import POLL
 
-RATE = 40.0  # PollUserStatus a second the rule lets through: below the server's default pace of 50
 BURST = 8  # the rule's bucket: one in-flight bound's worth, so the pace, not a full bucket, meets the rate
 THROTTLED = "fault:throttle"
 
@@ -35,23 +34,26 @@ def _settings() -> dict[str, Any]:
     return {name: fields[name].default for name in ("fanout", "fanout_rate", "deadline", "max_attempts", "floor_max")}
 
 
+def rule(ctx: Context) -> dict[str, Any]:
+    """The fault rule: PollUserStatus beyond `calls_throttle_rate` a second refused with Throttling.User."""
+    return {"kind": "throttle", "action": POLL, "rate": ctx.sizes.calls_throttle_rate, "burst": BURST}
+
+
 async def _round(ctx: Context, sim: Any, floor: int, number: int) -> dict[str, Any]:
     server = floor_calls.server_process(ctx, sim, floor, f"list-calls-throttled-{number}")
     try:
         await server.start()
         await server.call_tool("get_agent_status", {"user_id": f"agent00001@{floor_calls.FLOOR_INSTANCE}"})
         await floor_calls.admin(sim, "DELETE", "faults")
-        await floor_calls.admin(
-            sim, "POST", "faults", {"kind": "throttle", "action": POLL, "rate": RATE, "burst": BURST}
-        )
+        await floor_calls.admin(sim, "POST", "faults", rule(ctx))
         await floor_calls.admin(sim, "DELETE", "requests")
         started = time.perf_counter()
         result = await server.call_tool("list_calls", {})
         wall_ms = (time.perf_counter() - started) * 1000
         stats = await floor_calls.admin(sim, "GET", "requests")
     finally:
-        await floor_calls.admin(sim, "DELETE", "faults")
         await server.close()
+        await floor_calls.admin(sim, "DELETE", "faults")
     out = result.get("structuredContent") or {}
     polls = stats["actions"].get(POLL, {})
     by_user = stats["poll_user_status"]["by_user"]
@@ -84,10 +86,13 @@ async def run(ctx: Context) -> dict[str, Any]:
             raise RuntimeError(f"the floor simulator died:\n{sim.log_tail()}")
     finally:
         sim.stop()
-    return verdict(floor, head, defaults, rounds)
+    return verdict(floor, head, defaults, rule(ctx), rounds)
 
 
-def verdict(floor: int, head: dict[str, Any], defaults: dict[str, Any], rounds: list[dict[str, Any]]) -> dict[str, Any]:
+def verdict(
+    floor: int, head: dict[str, Any], defaults: dict[str, Any], throttle: dict[str, Any], rounds: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The rounds' figures against the deadline and the fan-out's bound on polls."""
     on_calls, live = head["agents_on_calls"], head["calls"]
     bound = on_calls * defaults["max_attempts"]
     deadline_ms = defaults["deadline"] * 1000
@@ -100,10 +105,10 @@ def verdict(floor: int, head: dict[str, Any], defaults: dict[str, Any], rounds: 
         "agents": floor,
         "agents_on_calls": on_calls,
         "live_calls": live,
-        "rule": {"kind": "throttle", "action": POLL, "rate": RATE, "burst": BURST},
+        "rule": throttle,
         "server_defaults": defaults,
         "poll_bound": bound,
-        "rule_rate_ms": max(0.0, live - BURST) / RATE * 1000,
+        "rule_rate_ms": max(0.0, live - throttle["burst"]) / throttle["rate"] * 1000,
         "pace_ms": (live + math.ceil(on_calls / floor_calls.PAGE_SIZE)) / defaults["fanout_rate"] * 1000,
         "partial": [r["partial"] for r in rounds],
         **table,
