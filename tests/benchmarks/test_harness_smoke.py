@@ -93,7 +93,7 @@ def _check_sections(results: dict[str, Any]) -> None:
     assert hot["all"]["undone"] == []
     assert [goal["id"] for goal in results["goals"]] == ["1", "2", "3", "3", "3", "3", "4", "4", "5", "7", "7", "7"]
     assert [goal["target"] for goal in results["goals"]][:6] == [
-        "≤ 1.10, 6 tools listed", "≤ 0.90", "≥ 0.60", "–", "≤ 2.00", "≤ 1000 ms, 0 errors"
+        "≤ 1.10, 7 tools listed", "≤ 0.90", "≥ 0.60", "–", "≤ 2.00", "≤ 1000 ms, 0 errors"
     ]  # fmt: skip
     assert "floor" in results["goals"][3]["goal"]
     assert results["goals"][3]["met"] is None, "context, not a goal"
@@ -103,7 +103,7 @@ def _check_sections(results: dict[str, Any]) -> None:
 def _check_new_tables(results: dict[str, Any]) -> None:
     """Issue 13's per-tool stdio table and p99 ratio, issue 14's fleet section (skipped variants allowed)."""
     cold = results["cold_start"]
-    assert cold["variants"]["ccc-mcp"]["tools_listed"] == 6
+    assert cold["variants"]["ccc-mcp"]["tools_listed"] == 7
     assert cold["otel_endpoint"] == "unset"
     tools = results["stdio_call"]["tools"]
     assert {name: row["upstream_requests"] for name, row in tools.items()} == TOOL_ROWS
