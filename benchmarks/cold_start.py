@@ -32,7 +32,7 @@ from benchmarks.fleet_services import otel_installed
 from benchmarks.stdio_client import TOOLS_LIST, StdioServer, handshake
 
 GOAL = 1.10
-TOOLS = 6  # ccc-mcp publishes its six tools: the goal compares a start that builds all of them
+TOOLS = 7  # ccc-mcp publishes its seven tools: the goal compares a start that builds all of them
 OURS = "ccc-mcp"
 BARE = "bare"
 OTEL_HIDDEN = "ccc-mcp, [otel] hidden"

@@ -138,6 +138,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
+def thread_cpu_seconds(pid: int) -> float:
+    """CPU time a process's live threads have run so far, in nanoseconds' resolution (Linux
+    /proc/<pid>/task/*/schedstat), where `cpu_seconds` counts clock ticks (10 ms): for a window of tens of
+    milliseconds. Threads that have already exited are not counted."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):  # the thread exited meanwhile
+            continue
+    return total / 1e9
+
+
 def _parent_pids() -> dict[int, int]:
     """pid -> parent pid of every process visible in /proc."""
     parents: dict[int, int] = {}
@@ -329,15 +342,17 @@ class ServerProcess:
                 os.kill(pid, signal.SIGKILL)
 
 
-def simulator_process(log_dir: Path, *, floor: int | None = None) -> ServerProcess:
+def simulator_process(log_dir: Path, *, floor: int | None = None, admin: bool = False) -> ServerProcess:
     """`ccc-mcp simulator` as its own process, request log off (warnings only); with `floor`, plus instance
-    ccc-floor of that many agents (`--floor`)."""
+    ccc-floor of that many agents (`--floor`); with `admin`, its admin API (request counts, fault rules)."""
     port = free_port()
     argv = [PYTHON, "-m", "ccc_mcp", "simulator", "--port", str(port), "--log-level", "warning"]
     name = "simulator"
     if floor is not None:
         argv += ["--floor", str(floor)]
         name = f"simulator-floor-{floor}"
+    if admin:
+        argv.append("--admin")
     return ServerProcess(name, argv, child_env(), log_dir / f"{name}.log", port)
 
 

@@ -38,6 +38,15 @@ class Sizes:
     floor_agents: int = 1000
     floor_concurrency: tuple[int, ...] = (1, 16)
     hot_rounds: int = 5
+    calls_floors: tuple[int, ...] = (50, 200, 1000)
+    calls_rounds: int = 5
+    calls_per_round: int = 3
+    calls_min_requests: int = 1500  # a round of a small floor repeats its list_calls to send at least this many
+    calls_warmup: int = 2
+    calls_sim_seconds: float = 1.0
+    calls_throttled_floor: int = 200
+    calls_throttled_rounds: int = 3
+    calls_throttle_rate: float = 40.0  # PollUserStatus a second the simulator lets through, below the pace of 50
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +71,15 @@ QUICK = Sizes(
     sim_rounds=1,
     sim_seconds=0.3,
     hot_rounds=1,
+    calls_floors=(50,),
+    calls_rounds=2,
+    calls_per_round=1,
+    calls_min_requests=0,
+    calls_warmup=1,
+    calls_sim_seconds=0.2,
+    calls_throttled_floor=50,
+    calls_throttled_rounds=1,
+    calls_throttle_rate=20.0,  # 32 polls at 50/s meet a rate of 40 too late to be refused
 )
 
 

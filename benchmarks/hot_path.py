@@ -104,8 +104,8 @@ CccClient._send = _send_through_async_client
     TENACITY: (
         "api/client.py",
         '''
-async def _call_all_in_tenacity(self, action, params, *, form=None, version=API_VERSION, started=None):
-    """benchmark variant: tenacity runs every attempt, the first included, as before."""
+async def _call_all_in_tenacity(self, action, params, *, form=None, version=API_VERSION, started=None, retry=True):
+    """benchmark variant: tenacity runs every attempt, the first included, as before (`retry=False`: one)."""
     from tenacity import AsyncRetrying, retry_if_result
     from tenacity.wait import wait_random_exponential
 
@@ -123,7 +123,7 @@ async def _call_all_in_tenacity(self, action, params, *, form=None, version=API_
 
     def stop(state):
         out_of_time = self._clock() - started + state.upcoming_sleep >= policy.deadline
-        return state.attempt_number >= policy.max_attempts or out_of_time
+        return not retry or state.attempt_number >= policy.max_attempts or out_of_time
 
     retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_result(is_transient), sleep=self._sleep,
                              retry_error_callback=lambda state: state.outcome.result() if state.outcome else None)

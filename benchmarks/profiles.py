@@ -3,6 +3,8 @@
 - cold start: `python -X importtime` of ccc-mcp and of the bare server up to the first `tools/list`, and
   the modules ccc-mcp imports that the bare server does not (self time, by package), plus a pyinstrument
   profile of ccc-mcp's start-up;
+- list_calls (`--what list_calls`): py-spy of the server, then of the simulator, while list_calls reads a
+  floor of 1,000 agents again and again over stdio (section 7's settings), in CPU ms per list_calls;
 - a call: py-spy samples of the server process while it serves `tools/call`s (only the thread holding the GIL:
   a thread inside a syscall, or preempted there by the busy 2-core scheduler, would otherwise be counted as
   running Python — a loopback `send` looked like 1 ms of CPU per call without `--gil`), over
@@ -283,6 +285,44 @@ async def call_profiles(ctx: Context, out: Path, seconds: float) -> list[str]:
     return summary
 
 
+async def list_calls_profiles(ctx: Context, out: Path, seconds: float, agents: int = 1000) -> list[str]:
+    """py-spy of the server, then of the simulator, each while one list_calls after another reads a floor of
+    `agents` (section 7's settings: 8 in flight, the pace not binding): CPU ms per list_calls, by frame."""
+    from benchmarks import floor_calls
+
+    summary = [f"## list_calls, floor {agents:,}", ""]
+    sim = simulator_process(ctx.log_dir, floor=agents, admin=True).start()
+    server = floor_calls.server_process(
+        ctx, sim, agents, "profile-list-calls", CCC_MCP_FANOUT=str(floor_calls.FANOUT),
+        CCC_MCP_FANOUT_RATE=str(floor_calls.UNBOUND_RATE),
+    )  # fmt: skip
+    try:
+        sim.wait_listening()
+        await server.start()
+        for _ in range(3):
+            await server.call_tool("list_calls", {})
+
+        async def floor_load() -> int:
+            calls, deadline = 0, time.monotonic() + seconds - 1
+            while time.monotonic() < deadline:
+                floor_calls.answer_of(await server.call_tool("list_calls", {}), "{}")
+                calls += 1
+            return calls
+
+        for slug, pid in (("server", server.pid), ("simulator", sim.pid)):
+            raw_path = out / f"list-calls-{slug}.raw"
+            calls, cpu = await _sampled(pid, seconds, raw_path, floor_load)
+            analysis = analyse(raw_path.read_text(), cpu / max(calls, 1) * 1000)
+            title = f"{slug}: list_calls over stdio, floor {agents:,}, {calls} calls"
+            (out / f"list-calls-{slug}.txt").write_text(_render(title, analysis))
+            summary += [f"{title}: {analysis['cpu_ms_per_call']:.1f} CPU ms per list_calls; by package:"]
+            summary += [f"  {ms:7.1f}  {name}" for name, ms in analysis["packages"][:10]] + [""]
+    finally:
+        await server.close()
+        sim.stop()
+    return summary
+
+
 async def main_async(args: argparse.Namespace) -> None:
     out: Path = args.out
     with tempfile.TemporaryDirectory(prefix="ccc-mcp-profile-") as tmp:
@@ -298,6 +338,9 @@ async def main_async(args: argparse.Namespace) -> None:
             if "call" in args.what:
                 ctx.progress("profiling calls (HTTP, then stdio)")
                 summary += await call_profiles(ctx, out, args.seconds)
+            if "list_calls" in args.what:
+                ctx.progress("profiling list_calls (the server, then the simulator)")
+                summary += await list_calls_profiles(ctx, out, args.seconds)
         finally:
             sim.stop()
     text = "\n".join(summary)
@@ -310,7 +353,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profiles", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=12.0, help="sampling window per server (default 12)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "profiles", help="report directory")
-    parser.add_argument("--what", default="cold,call", help="cold, call or both (default)")
+    parser.add_argument(
+        "--what", default="cold,call", help="comma-separated: cold, call, list_calls (default cold,call)"
+    )
     args = parser.parse_args()
     args.what = {w.strip() for w in args.what.split(",")}
     scrub_environment()

@@ -198,7 +198,45 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
                 value=f"{_num(sim['verdict'][c]['headroom'])}×",
             )
         )
+    out += _list_calls_goals(results.get("list_calls"))
     return out  # fmt: skip
+
+
+def _list_calls_goals(section: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Per floor size: wall against the ideal, and the requests sent against one per page and live call;
+    then the throttled run: inside the deadline, within the fan-out's bound on polls."""
+    if not section:
+        return []
+    out = []
+    for floor in section["floors"].values():
+        n, sent, expected = f"{floor['agents']:,}", floor["requests"], floor["expected_requests"]
+        out.append(_goal(
+            "7", f"list_calls, floor {n}: wall / ideal (CCC requests ÷ {section['fanout']} in flight × the simulator's "
+            "per-request time)", f"≤ {floor['goal']['max_ratio']:.2f}", floor["goal"]["met"], stats=floor["ratio"],
+            unit="×",
+        ))  # fmt: skip
+        out.append(_goal(
+            "7", f"list_calls, floor {n}: CCC requests per call = list pages + live calls, no call polled twice",
+            f"exactly {expected['pages']} + {expected['polls']}", floor["goal"]["requests_exact"],
+            value=f"{_each(sent['pages'])} + {_each(sent['polls'])} = {_each(sent['per_call'])} in each of "
+            f"{sent['calls_counted']} calls; {sent['jobs_polled_twice']} polled twice",
+        ))  # fmt: skip
+    throttled = section.get("throttled")
+    if throttled:
+        goal, rule = throttled["goal"], throttled["rule"]
+        out.append(_goal(
+            "7", f"list_calls, floor {throttled['agents']:,}, {rule['action']} throttled above {rule['rate']:g}/s, "
+            "the server's default pace: wall time; most polls of one agent",
+            f"≤ {goal['deadline_ms'] / 1000:g} s; ≤ {throttled['server_defaults']['max_attempts']} per agent",
+            goal["met"],
+            value=f"{span(throttled['wall_ms'], 0, ' ms')}; {_num(throttled['most_polls_per_agent']['max'])}",
+        ))  # fmt: skip
+    return out
+
+
+def _each(values: list[int]) -> str:
+    """One count, or every count seen when the calls did not all send the same."""
+    return "/".join(f"{v:,}" for v in values)
 
 
 def _load(m: dict[str, Any]) -> str:
@@ -378,6 +416,8 @@ def render(results: dict[str, Any]) -> str:
         )  # fmt: skip
         if sim.get("floor"):
             lines += ["", *_simulator_floor(sim["floor"], sim["rounds"], sim["seconds_per_run"])]
+    if results.get("list_calls"):
+        lines += ["", *_list_calls(results["list_calls"])]
     return "\n".join(lines) + "\n"
 
 
@@ -399,15 +439,77 @@ def _simulator_floor(floor: dict[str, Any], rounds: int, seconds: float) -> list
     )
 
 
+def _list_calls(section: dict[str, Any]) -> list[str]:
+    """list_calls per floor size, its ideal from the same run's per-request times, and the throttled run."""
+    lines = [
+        f"### 7. list_calls over a floor ({section['rounds']} runs per floor, each of at least "
+        f"{section['calls_per_round']} calls and {section['min_requests_per_round']:,} CCC requests; "
+        f"CCC_MCP_FANOUT={section['fanout']}, CCC_MCP_FANOUT_RATE not binding)",
+        "",
+        "One `list_calls({})` over stdio against `ccc-mcp simulator --floor N --admin` (a process each), requests "
+        "counted by the simulator. Each run first measures the simulator's per-request time as §5 at floor size "
+        f"does, at {section['fanout']} callers, {section['sim_seconds']:g} s each: PollUserStatus of the agents on "
+        "a call, and 100-row ListRealtimeAgentStates pages with list_calls' StateList. Ideal = pages × page ms + "
+        f"polls × poll ms (= requests ÷ {section['fanout']} in flight × per-request latency, by Little's law). "
+        "CPU: ms of each process per list_calls; with a core each, wall can be no less than the larger, so CPU "
+        "server / simulator bounds wall / ideal from below however quiet the machine. "
+        "Bytes: the answer's text, default page (20 calls) / "
+        '`flags=["MUTED"]`. RSS after each run.',
+        "",
+    ]
+    rows = [
+        [f"{f['agents']:,}", f"{f['agents_on_calls']:,}", f"{f['live_calls']:,}", str(f["calls_per_run"]),
+         f"{_each(f['requests']['pages'])} + {_each(f['requests']['polls'])}", span(f["poll_ms"], 3),
+         span(f["page_ms"], 3), span(f["ideal_ms"], 1), span(f["wall_ms"], 1), span(f["ratio"], 2, "×"),
+         span(f["server_cpu_ms"], 0), span(f["simulator_cpu_ms"], 0), span(f["server_vs_simulator_cpu"], 2, "×"),
+         f"{f['answer_bytes']['default']:,} / {f['answer_bytes']['muted']:,}", span(f["rss_mib"], 1)]
+        for f in section["floors"].values()
+    ]  # fmt: skip
+    lines += _table(
+        ["agents", "on a call", "live calls", "calls per run", "requests per call (pages + polls)", "poll ms",
+         "page ms", "ideal ms", "wall ms", "wall / ideal", "server CPU ms", "simulator CPU ms",
+         "CPU server / simulator", "answer bytes", "server RSS MiB"],
+        rows,
+    )  # fmt: skip
+    throttled = section.get("throttled")
+    if throttled:
+        lines += ["", *_list_calls_throttled(throttled)]
+    return lines
+
+
+def _list_calls_throttled(t: dict[str, Any]) -> list[str]:
+    rule, defaults = t["rule"], t["server_defaults"]
+    partial = sorted({str(p) for p in t["partial"] if p}) or ["never"]
+    lines = [
+        f"list_calls with {rule['action']} throttled above {rule['rate']:g}/s (bucket {rule['burst']}), floor "
+        f"{t['agents']:,} ({t['agents_on_calls']} on a call, {t['live_calls']} live calls), {len(t['runs'])} runs, "
+        f"a fresh server each, at its defaults: {defaults['fanout']} in flight, {defaults['fanout_rate']:g} "
+        f"requests/s, deadline {defaults['deadline']:g} s, {defaults['max_attempts']} attempts per agent. The rule's "
+        f"rate alone needs {_num(t['rule_rate_ms'], 0)} ms for one poll per live call, the server's pace "
+        f"{_num(t['pace_ms'], 0)} ms for every request. Partial: {'; '.join(partial)}.",
+        "",
+    ]
+    row = [
+        span(t["wall_ms"], 0), span(t["found"], 0), span(t["polls_sent"], 0), span(t["polls_refused"], 0),
+        span(t["refused_per_sent"], 2), span(t["most_polls_per_agent"], 0), f"{t['poll_bound']:,}",
+        _yes(t["goal"]["inside_deadline"]), _yes(t["goal"]["within_bound"]),
+    ]  # fmt: skip
+    return lines + _table(
+        ["wall ms", "calls found", "polls sent", "refused", "refused / sent", "most polls of one agent",
+         "bound on polls", "inside the deadline", "within the bound"],
+        [row],
+    )  # fmt: skip
+
+
 def _hot_path(hot: dict[str, Any]) -> list[str]:
     """Each hot-path change alone ("only X": the others undone) and together ("all"), against "none"."""
     lines = [
         f"### The hot path, change by change (stdio: sequential unmute_call; HTTP: {hot['concurrency']} callers)",
         "",
-        "Each row is a copy of the source with the other changes undone (benchmarks/hot_path.py): \"none\" is "
-        "the path before them, \"all\" the path as it ships. stdio goal ratio: against bare no-op + official SDK "
+        'Each row is a copy of the source with the other changes undone (benchmarks/hot_path.py): "none" is '
+        'the path before them, "all" the path as it ships. stdio goal ratio: against bare no-op + official SDK '
         f"({span(hot['reference_stdio_ms'], 3)} ms); HTTP against the bare no-op server "
-        f"({span(hot['bare_http_calls_per_s'], 0)} calls/s); CPU change against \"none\" in the same round.",
+        f'({span(hot["bare_http_calls_per_s"], 0)} calls/s); CPU change against "none" in the same round.',
         "",
     ]
     rows = [

@@ -9,7 +9,9 @@ Sections, in order (each interleaves its variants round by round):
   memory    (4) RSS idle and after many calls                 -> benchmarks/memory.py
   simulator (5) the simulator's own throughput                -> benchmarks/simulator_load.py
             and at floor size (its own `--floor` process)     -> benchmarks/simulator_floor.py
-One `ccc-mcp simulator` process serves every section (the floor's has its own); every process started is
+  list_calls (7) list_calls over floors of 50, 200, 1,000     -> benchmarks/floor_calls.py
+            and with PollUserStatus throttled                 -> benchmarks/floor_throttled.py
+One `ccc-mcp simulator` process serves every section (each floor has its own); every process started is
 stopped at the end.
 """
 
@@ -29,11 +31,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, fleet, hot_path, http_load, memory, report, simulator_load, stdio_calls
+from benchmarks import cold_start, fleet, floor_calls, hot_path, http_load, memory, report, simulator_load, stdio_calls
 from benchmarks.common import REPO_ROOT, RESULTS_DIR, ensure_importable, machine, scrub_environment, simulator_process
 from benchmarks.context import FULL, QUICK, Context
 
-SECTIONS = ("cold", "stdio", "http", "hotpath", "fleet", "memory", "simulator")
+SECTIONS = ("cold", "stdio", "http", "hotpath", "fleet", "memory", "simulator", "list_calls")
 DOCS = REPO_ROOT / "docs" / "performance.md"
 _PACKAGES = ("mcp", "httpx", "httpx-aiohttp", "aiohttp", "uvicorn", "starlette", "pydantic", "alibabacloud-ccc20200701")
 
@@ -42,8 +44,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Performance harness of ccc-mcp-server: cold start, stdio per call, HTTP throughput, "
-        "fleet variants (workers, Redis rate limiter, telemetry), memory, simulator capacity; every goal a "
-        "ratio against a reference measured in the same run.",
+        "fleet variants (workers, Redis rate limiter, telemetry), memory, simulator capacity, list_calls over a "
+        "floor; every goal a ratio against a reference measured in the same run.",
     )
     parser.add_argument("--quick", action="store_true", help="tiny iteration counts: a smoke run, figures meaningless")
     parser.add_argument(
@@ -110,6 +112,8 @@ async def run_sections(args: argparse.Namespace) -> dict[str, Any]:
                 results["memory"] = await memory.run(ctx)
             if "simulator" in args.sections:
                 results["simulator"] = await simulator_load.run(ctx, results.get("http_throughput"))
+            if "list_calls" in args.sections:
+                results["list_calls"] = await floor_calls.run(ctx)
             if not sim.alive():
                 raise RuntimeError(f"the simulator died during the run:\n{sim.log_tail()}")
         finally:

@@ -5,12 +5,14 @@ the [otel] extra can be hidden from a child, and no child inherits OTEL_* settin
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,8 +25,9 @@ from benchmarks.fleet_services import (
     sink_process,
     sink_stats,
 )
+from benchmarks.floor_calls import ON_A_CALL, page_requests
 from benchmarks.loadgen import closed_loop
-from benchmarks.simulator_floor import PAGE, PAGE_TALKING, POLL, presigned, requests
+from benchmarks.simulator_floor import PAGE, PAGE_TALKING, POLL, floor_agents, presigned, requests
 
 from ccc_mcp.simulator import FLOOR_INSTANCE_ID, default_scenario, running_simulator, with_floor
 
@@ -161,3 +164,36 @@ def test_the_floor_section_sends_what_it_says_to_a_floor_it_has_built() -> None:
             assert sim.stats.actions["ListRealtimeAgentStates"] == 5
 
     asyncio.run(replay())
+
+
+async def _exchange(port: int, request: bytes) -> dict[str, Any]:
+    """One pre-signed request on a connection of its own: the JSON answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+        answer: dict[str, Any] = json.loads(await reader.readexactly(length))
+        return answer
+    finally:
+        writer.close()
+
+
+def test_the_list_calls_ideal_is_built_from_the_pages_list_calls_reads() -> None:
+    """The list_calls section's page time is measured on the pages list_calls itself asks for: every agent on
+    a call (TALKING, RINGING, DIALING: the StateList in the signed form body), 100 a page, then round again."""
+
+    async def replay() -> list[dict[str, Any]]:
+        async with running_simulator(scenario=with_floor(default_scenario(), 200)) as sim:
+            pool = presigned(sim.port, page_requests(130), 3)
+            return [await _exchange(sim.port, pool()) for _ in range(3)]
+
+    on_calls = sum(on_call for _, _, on_call in floor_agents(200))
+    assert on_calls == 130
+    answers = asyncio.run(replay())
+    assert [answer["Code"] for answer in answers] == ["OK"] * 3
+    pages = [answer["Data"] for answer in answers]
+    assert [page["PageNumber"] for page in pages] == [1, 2, 1], "two pages of 130 agents, then round again"
+    assert [len(page["List"]) for page in pages] == [100, 30, 100]
+    assert {page["TotalCount"] for page in pages} == {on_calls}
+    assert {row["State"] for page in pages for row in page["List"]} <= set(ON_A_CALL)

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from benchmarks import fleet, report
+from ccc_mcp.simulator.floor import floor_mix
 
 pytestmark = pytest.mark.e2e
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("cold_start", "stdio_call", "http_throughput", "hot_path", "fleet", "memory", "simulator")
+SECTIONS = ("cold_start", "stdio_call", "http_throughput", "hot_path", "fleet", "memory", "simulator", "list_calls")
 TOOL_ROWS = {
     "list_agents": ["ListRealtimeAgentStates"],
     "get_agent_status": ["PollUserStatus"],
@@ -28,17 +29,20 @@ TOOL_ROWS = {
     "hold_call (resolved)": ["PollUserStatus", "HoldCall"],
     "retrieve_call (resolved)": ["PollUserStatus", "RetrieveCall"],
 }
+FLOOR_50 = floor_mix(50)  # the quick run's floor: 33 agents on 32 live calls, 2 muted
 FLEET_VARIANTS = {fleet.OFF, fleet.WORKERS, fleet.MEMORY, fleet.REDIS, fleet.TELEMETRY}
 
 
-def test_quick_run_writes_every_section(tmp_path: Path) -> None:
+def _quick_run(tmp_path: Path, *options: str) -> tuple[dict[str, Any], str, str]:
+    """`python -m benchmarks --quick` with `options`, its docs written to a scratch file: the JSON results, the
+    docs' text, and stdout."""
     out = tmp_path / "quick.json"
     docs = tmp_path / "performance.md"
     docs.write_text("# Performance\n\nHand-written notes that the generator must keep.\n")
     env = {name: value for name, value in os.environ.items() if not name.startswith(("ALIBABA_CLOUD_", "CCC_"))}
     env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
     completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--quiet", "--out", str(out), "--docs", str(docs)],
+        [sys.executable, "-m", "benchmarks", "--quick", "--quiet", "--out", str(out), "--docs", str(docs), *options],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -47,11 +51,25 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(out.read_text()), docs.read_text(), completed.stdout
 
-    results = json.loads(out.read_text())
+
+def test_quick_run_writes_every_section(tmp_path: Path) -> None:
+    results, docs, stdout = _quick_run(tmp_path)
     _check_sections(results)
     _check_new_tables(results)
-    _check_docs(docs.read_text(), completed.stdout, results)
+    _check_list_calls(results)
+    _check_docs(docs, stdout, results)
+
+
+def test_the_list_calls_section_counts_what_one_list_calls_sent(tmp_path: Path) -> None:
+    """The section alone, as the issue asks it to be run: its goals, its table, and nothing else measured."""
+    results, docs, _ = _quick_run(tmp_path, "--sections", "list_calls")
+    assert set(results) == {"meta", "list_calls", "goals"}
+    _check_list_calls(results)
+    assert "### 7. list_calls over a floor" in docs
+    assert "| 7 | list_calls, floor 50: CCC requests per call = list pages + live calls" in docs
+    assert f"| 1 + {FLOOR_50.live_calls} |" in docs
 
 
 def _check_sections(results: dict[str, Any]) -> None:
@@ -76,9 +94,11 @@ def _check_sections(results: dict[str, Any]) -> None:
     assert list(hot) == ["none", *(f"only {change}" for change in results["hot_path"]["changes"]), "all"]
     assert len(hot["none"]["undone"]) == len(results["hot_path"]["changes"]) == 14
     assert hot["all"]["undone"] == []
-    assert [goal["id"] for goal in results["goals"]] == ["1", "2", "2", "3", "3", "3", "3", "3", "4", "4", "5"]
+    assert [goal["id"] for goal in results["goals"]] == [
+        "1", "2", "2", "3", "3", "3", "3", "3", "4", "4", "5", "7", "7", "7"
+    ]
     assert [goal["target"] for goal in results["goals"]][:8] == [
-        "≤ 1.10, 6 tools listed", "≤ 0.90", "–", "≥ 0.60", "–", "–", "≤ 2.00", "≤ 1000 ms, 0 errors"
+        "≤ 1.10, 7 tools listed", "≤ 0.90", "–", "≥ 0.60", "–", "–", "≤ 2.00", "≤ 1000 ms, 0 errors"
     ]  # fmt: skip
     assert "CCC_MCP_SDK_FAST_PATHS=off" in results["goals"][2]["goal"]
     assert "CCC_MCP_SDK_FAST_PATHS=off" in results["goals"][4]["goal"]
@@ -93,7 +113,7 @@ def _check_sections(results: dict[str, Any]) -> None:
 def _check_new_tables(results: dict[str, Any]) -> None:
     """Issue 13's per-tool stdio table and p99 ratio, issue 14's fleet section (skipped variants allowed)."""
     cold = results["cold_start"]
-    assert cold["variants"]["ccc-mcp"]["tools_listed"] == 6
+    assert cold["variants"]["ccc-mcp"]["tools_listed"] == 7
     assert cold["otel_endpoint"] == "unset"
     tools = results["stdio_call"]["tools"]
     assert {name: row["upstream_requests"] for name, row in tools.items()} == TOOL_ROWS
@@ -125,6 +145,33 @@ def _check_new_tables(results: dict[str, Any]) -> None:
             assert {"calls_per_s", "p99_ms", "server_cpu_ms_per_call"} == row["ratios"][f"vs {fleet.OFF}"].keys()
 
 
+def _check_list_calls(results: dict[str, Any]) -> None:
+    """Issue 25's section: a quick run reads the floor of 50 only, and the requests it counted are exactly one
+    list page and one poll per live call, every call found; the throttled run stayed within its bounds."""
+    section = results["list_calls"]
+    assert list(section["floors"]) == ["50"]
+    floor = section["floors"]["50"]
+    assert (floor["agents_on_calls"], floor["live_calls"]) == (FLOOR_50.talking + FLOOR_50.ringing + FLOOR_50.dialing,
+                                                               FLOOR_50.live_calls)  # fmt: skip
+    assert floor["requests"]["per_call"] == [1 + FLOOR_50.live_calls]
+    assert floor["requests"]["exact"] is True
+    assert floor["requests"]["jobs_polled_twice"] == 0
+    for figure in ("wall_ms", "ideal_ms", "poll_ms", "page_ms", "ratio", "server_cpu_ms", "rss_mib"):
+        assert floor[figure]["runs"] == 2, figure
+    assert floor["answer_bytes"]["muted"] < floor["answer_bytes"]["default"]
+    assert floor["muted_calls"] == FLOOR_50.muted, "each muted agent is on a call of their own"
+    throttled = section["throttled"]
+    assert throttled["goal"]["inside_deadline"] is True
+    assert throttled["goal"]["within_bound"] is True
+    assert throttled["found"]["median"] == FLOOR_50.live_calls, "nothing left unread at floor 50"
+    assert throttled["polls_refused"]["median"] >= 1, "polls go at 50/s: the rule of 20/s refuses some"
+    goals = [goal for goal in results["goals"] if goal["id"] == "7"]
+    targets = ["≤ 1.30", f"exactly 1 + {FLOOR_50.live_calls}", "≤ 15 s; ≤ 3 per agent"]
+    assert [goal["target"] for goal in goals] == targets
+    assert goals[1]["met"] is True
+    assert goals[2]["met"] is True
+
+
 def _check_docs(text: str, stdout: str, results: dict[str, Any]) -> None:
     """The generated block replaced nothing hand-written and renders every new table."""
     assert "Hand-written notes that the generator must keep." in text
@@ -136,6 +183,9 @@ def _check_docs(text: str, stdout: str, results: dict[str, Any]) -> None:
     assert "| hold_call (resolved) | user_id alone | PollUserStatus + HoldCall |" in text
     assert "### Fleet variants over HTTP" in text
     assert "### 5, at floor size: `ccc-mcp simulator --floor 1,000`" in text
+    assert "### 7. list_calls over a floor" in text
+    assert f"| 50 | {results['list_calls']['floors']['50']['agents_on_calls']} |" in text
+    assert "| 7 | list_calls, floor 50: wall / ideal" in text
     for name, row in results["fleet"]["variants"].items():
         if row["status"] == "skipped":
             assert f"- **{name}** skipped: {row['reason']}." in text

@@ -170,6 +170,17 @@ async def test_a_throttled_floor_slows_down_together_and_is_read_within_the_boun
     assert max(sim.stats.polls_by_user.values()) <= 3
 
 
+async def test_a_throttling_answer_holds_back_the_requests_waiting_for_their_moment() -> None:
+    """Paced at 10 a second, the fan-out's other polls wait for their moments, 100 ms apart, when the first is
+    refused with CCC's wait of 30 s: none of them goes out during that pause (it outlasts the deadline, so the
+    call stops with what it has and says why). Only a poll sent within the refusal's round trip could."""
+    rule = [{"kind": "throttle", "action": "PollUserStatus", "times": 1, "retry_after": 30}]
+    async with floor(50, faults=rule, fanout_rate=10) as (client, sim):
+        out = await list_calls(client)
+    assert out["partial"].startswith("CCC is throttling this server: its requests wait 30 s more"), out["partial"]
+    assert polls(sim) <= 2, f"{polls(sim)} polls: requests waiting for their moment went out during the pause"
+
+
 async def test_the_deadline_ends_the_fan_out_with_what_was_read() -> None:
     """Paced at 20 requests a second within a 1 s deadline, the call stops sending 0.25 s before it: at most
     16 requests (one every 50 ms from the start), counted, never more however slow the machine; the answer

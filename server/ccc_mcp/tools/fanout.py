@@ -2,8 +2,9 @@
 (docs/architecture.md §4, "The whole floor in one call").
 
 - At most `CCC_MCP_FANOUT` requests are in flight, at the pace the process's `Pacer` allows (its rate,
-  slowed down together after a throttling answer); a refused or failed read is tried again at the pace,
-  never in a tight loop, at most `CCC_MAX_ATTEMPTS` times.
+  slowed down together after a throttling answer; a request already waiting for its moment then waits out
+  the pause too); a refused or failed read is tried again at the pace, never in a tight loop, at most
+  `CCC_MAX_ATTEMPTS` times.
 - Never two polls for one call: an agent whose call an earlier poll returned is skipped, and an agent linked
   to one whose poll is in flight (CCC's `CounterParty` names the other agent of a consult, monitor or coach
   call, by user id or extension) waits for that poll to end first.
@@ -74,24 +75,34 @@ class Fanout:
         async with self._slots:
             if self.scan.stopped is not None:
                 return None
-            at = self.pacer.reserve()
-            if at > self._deadline - MARGIN:
-                paused = self.pacer.paused_for()
-                self.stop(
-                    f"CCC is throttling this server: its requests wait {paused:.0f} s more" if paused
-                    else "the call's deadline came before every agent was read"
-                )
+            at = self._reserve()
+            if at is None:
                 return None
             wait = await self.call.charge() if not self._prepaid else None
             self._prepaid = 0
             if wait is not None:
                 self.stop(f"this client's share of CCC requests is used up for now: wait {wait:.0f} s")
                 return None
-            delay = at - self.call.client.now()
-            if delay > 0:
+            while (delay := at - self.call.client.now()) > 0:
                 await asyncio.sleep(delay)
+                if self.pacer.paused_for():  # CCC throttled a request meanwhile: this one waits out the pause too
+                    at = self._reserve()
+                    if at is None:
+                        return None
             self.scan.requests += 1
             return await request()
+
+    def _reserve(self) -> float | None:
+        """The moment of the next request at the pace, or None (and the fan-out stops) past the deadline."""
+        at = self.pacer.reserve()
+        if at > self._deadline - MARGIN:
+            paused = self.pacer.paused_for()
+            self.stop(
+                f"CCC is throttling this server: its requests wait {paused:.0f} s more" if paused
+                else "the call's deadline came before every agent was read"
+            )
+            return None
+        return at
 
     async def poll_all(self, rows: Iterable[RealtimeAgentState]) -> None:
         """Read the status of every agent of `rows` (at most one poll per live call), concurrently."""
@@ -103,8 +114,10 @@ class Fanout:
                 group.create_task(self._poll(agent))
 
     async def _poll(self, agent: str) -> None:
-        while pending := [done for other, done in self._in_flight.items() if other in self._links.get(agent, ())]:
-            await pending[0].wait()  # a linked agent's poll may return this agent's call too
+        # A linked agent's poll may return this agent's call too. Look up the agent's few links, not every
+        # read in flight: all the floor's reads are registered at once, so that scan was quadratic.
+        while pending := [self._in_flight[other] for other in self._links.get(agent, ()) if other in self._in_flight]:
+            await pending[0].wait()
         if agent in self._covered:
             self.scan.read += 1
         else:
