@@ -18,7 +18,7 @@ __all__ = ["PAUSE_BASE", "PAUSE_CAP", "SLOWDOWN_CAP", "Pacer"]
 PAUSE_BASE = 0.5  # seconds of the first shared pause after a throttling answer that names no wait
 PAUSE_CAP = 4.0  # the longest pause of our own choosing
 SLOWDOWN_CAP = 16.0  # the most the rate is divided by after repeated throttling
-RECOVERY = 0.25  # how much of the slowdown one success takes back
+RECOVERY = 0.05  # how much of the slowdown one success takes back: twenty successes undo one halving
 
 
 class Pacer:
