@@ -9,7 +9,8 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from ccc_mcp.config.settings import DEFAULT_DEVICE_ID, load_settings
+from ccc_mcp.config.ccc import DEFAULT_DEVICE_ID
+from ccc_mcp.config.settings import load_settings
 from ccc_mcp.net.loopback import is_loopback_host
 
 
