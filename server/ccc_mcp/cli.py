@@ -32,7 +32,8 @@ def _serve_fields() -> list[str]:
 
 
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
-    from ccc_mcp.config.settings import Settings, settings_options
+    from ccc_mcp.config.flags import settings_options
+    from ccc_mcp.config.settings import Settings
 
     settings_options(parser, Settings, skip=_ENVIRONMENT_ONLY)
 

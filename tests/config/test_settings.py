@@ -8,8 +8,10 @@ import sys
 
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
-from ccc_mcp.config.settings import DEFAULT_DEVICE_ID, load_settings
+from ccc_mcp.config.ccc import DEFAULT_DEVICE_ID
+from ccc_mcp.config.settings import Settings, load_settings
 from ccc_mcp.net.loopback import is_loopback_host
 
 
@@ -221,3 +223,54 @@ def test_an_origin_or_host_that_could_never_match_stops_start_up() -> None:
         load_settings(allowed_origins="https://app.example.com/")
     with pytest.raises(ValidationError, match="CCC_MCP_ALLOWED_HOSTS: not a host name"):
         load_settings(allowed_hosts="https://mcp.example.com")
+
+
+# --- the chain of parts Settings is declared in (config/ccc.py → fanout.py → http.py → serving.py) ------------
+
+CHAIN = [part for part in Settings.__mro__ if issubclass(part, BaseSettings) and part is not BaseSettings]
+LIST_SETTINGS = [name for name, field in Settings.model_fields.items() if field.annotation == frozenset[str]]
+OPTIONAL_TEXTS = [name for name, field in Settings.model_fields.items() if field.annotation == str | None]
+
+
+def test_the_fields_come_in_the_order_the_parts_declare_them() -> None:
+    """Base first, each part's fields in their order: the order of --help and docs/configuration.md
+    (tests/repository/test_docs.py compares the page as a whole)."""
+    assert [part.__name__ for part in CHAIN] == [
+        "Settings", "ServingSettings", "HttpSettings", "FanoutSettings", "CccSettings"
+    ]  # fmt: skip
+    declared = [name for part in reversed(CHAIN) for name in vars(part).get("__annotations__", {})]
+    assert list(Settings.model_fields) == declared
+    assert all(field.validation_alias for field in Settings.model_fields.values())
+
+
+def test_only_settings_is_built_never_a_part() -> None:
+    """The parts are declared with `defer_build` (config/ccc.py): building each would cost start-up some 7 ms
+    in all and serve nothing, since only `Settings` is ever validated."""
+    load_settings()
+    assert [part.__name__ for part in CHAIN if part.__pydantic_complete__] == ["Settings"]
+
+
+def test_no_part_replaces_the_validators_of_another() -> None:
+    """pydantic keys validators by method name: a part declaring a validator named like one of a part before
+    it would silently take its place, and that one's fields would lose their validation."""
+    final = Settings.__pydantic_decorators__.field_validators
+    for part in CHAIN:
+        for name, validator in part.__pydantic_decorators__.field_validators.items():
+            assert final[name].info == validator.info, f"{part.__name__}.{name} is replaced by a later part's"
+
+
+@pytest.mark.parametrize("name", LIST_SETTINGS)
+def test_every_list_setting_is_read_as_a_comma_or_space_separated_list(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    values = {"allowed_hosts": ("a.example", "b.example"), "allowed_origins": ("https://a.example", "https://b.example"),
+              "forwarded_allow_ips": ("10.0.0.0/8", "::1")}.get(name, ("one", "two"))  # fmt: skip
+    monkeypatch.setenv(str(Settings.model_fields[name].validation_alias), f" {values[0]}, {values[1]} ,,")
+    assert getattr(load_settings(), name) == frozenset(values)
+
+
+@pytest.mark.parametrize("name", OPTIONAL_TEXTS)
+def test_every_optional_text_setting_left_blank_is_unset(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """What an installer passes for an optional field left empty, whichever part declares it."""
+    monkeypatch.setenv(str(Settings.model_fields[name].validation_alias), " \t")
+    assert getattr(load_settings(), name) is None

@@ -16,7 +16,8 @@ from ccc_mcp.api.endpoints import endpoint_for
 from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config.collector import settle_collector
 from ccc_mcp.config.logs import configure_logging
-from ccc_mcp.config.settings import Settings, storage_scheme
+from ccc_mcp.config.serving import storage_scheme
+from ccc_mcp.config.settings import Settings
 from ccc_mcp.net.loopback import is_loopback_host
 
 if TYPE_CHECKING:

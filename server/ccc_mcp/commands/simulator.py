@@ -1,6 +1,6 @@
 """`ccc-mcp simulator`: the simulator as a standalone HTTP service, for the project's CLI to mount.
 
-`add_simulator_arguments` builds the options from `config.settings.SimulatorSettings` (the CLI builds every
+`add_simulator_arguments` builds the options from `config.simulator.SimulatorSettings` (the CLI builds every
 subcommand's parser at start-up); `run_simulator` imports the simulator when it actually runs. Flags
 override the environment variables named in each option's help.
 """
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from pydantic import ValidationError
 
-    from ccc_mcp.config.settings import SimulatorSettings
+    from ccc_mcp.config.simulator import SimulatorSettings
     from ccc_mcp.simulator.runner import Simulator
     from ccc_mcp.simulator.scenario import Scenario
 
@@ -31,7 +31,8 @@ __all__ = ["add_simulator_arguments", "banner", "configured_scenario", "embedded
 def add_simulator_arguments(parser: argparse.ArgumentParser) -> None:
     """The simulator's options, one per field of `SimulatorSettings`. Each default is the environment's value
     (else the built-in default), resolved when the parser is built, so `--help` shows what would be used."""
-    from ccc_mcp.config.settings import SimulatorSettings, settings_options
+    from ccc_mcp.config.flags import settings_options
+    from ccc_mcp.config.simulator import SimulatorSettings
 
     settings_options(parser, SimulatorSettings, current=_environment())
 
@@ -41,7 +42,7 @@ def _environment() -> dict[str, object]:
     starts (by `run_simulator`), not while `--help` is printed."""
     from pydantic import ValidationError
 
-    from ccc_mcp.config.settings import SimulatorSettings
+    from ccc_mcp.config.simulator import SimulatorSettings
 
     try:
         return SimulatorSettings().model_dump()
@@ -67,7 +68,7 @@ def embedded_scenario() -> Scenario:
     ValueError, in one line naming the setting, when that environment is not valid."""
     from pydantic import ValidationError
 
-    from ccc_mcp.config.settings import SimulatorSettings
+    from ccc_mcp.config.simulator import SimulatorSettings
 
     try:
         return configured_scenario(SimulatorSettings())
@@ -140,7 +141,7 @@ def run_simulator(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from ccc_mcp.config.logs import configure_logging
-    from ccc_mcp.config.settings import SimulatorSettings
+    from ccc_mcp.config.simulator import SimulatorSettings
     from ccc_mcp.net.asgi import bind_socket
     from ccc_mcp.simulator.clock import FixedClock
     from ccc_mcp.simulator.faults import FaultError, FaultRule, load_faults

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ccc_mcp.config.settings import STORAGE_SCHEMES, storage_scheme
+from ccc_mcp.config.serving import STORAGE_SCHEMES, storage_scheme
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
