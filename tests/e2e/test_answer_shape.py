@@ -1,5 +1,5 @@
 """Every answer a model reads, over stdio from the real `ccc-mcp serve --simulator`, keeps the call picture's
-rules (tests/answers.py) and its byte budgets (docs/tools.md, "What a model pays for"): a conversation that
+rules (tests/answer_rules.py) and its byte budgets (docs/tools.md, "What a model pays for"): a conversation that
 calls every tool — successes, business errors, bad input, reads before and after each action — and checks
 every answer, the spellings across tools, and the sizes. Sizes are deterministic (fixed scenario, fixed-length
 ids): this is a size check, not a timing."""
@@ -15,7 +15,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from tests.answers import assert_clean, spellings
+from tests.answer_rules import assert_clean, spellings
 
 pytestmark = pytest.mark.e2e
 

@@ -41,7 +41,7 @@ from ccc_mcp.api.credentials import StaticCredentials
 from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.mcpserver.assembly import build_server
-from tests.answers import assert_clean
+from tests.answer_rules import assert_clean
 from tests.fakes import FAKE_ENDPOINT, SAMPLE_RESPONSE, FakeCcc, SeenRequest
 from tests.reliability.conftest import CANARY_SECRET, assert_no_canary, suite_setting
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from ccc_mcp.commands.simulator import add_simulator_arguments, banner, configured_scenario, run_simulator
-from ccc_mcp.config.simulator import SimulatorSettings
+from ccc_mcp.config.simulator_settings import SimulatorSettings
 from ccc_mcp.simulator import (
     FixedClock,
     ScenarioError,

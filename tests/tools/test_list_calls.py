@@ -25,7 +25,7 @@ from ccc_mcp.simulator import Simulator, running_simulator
 from ccc_mcp.simulator.demo_cast import default_scenario, with_floor
 from ccc_mcp.simulator.floor import FLOOR_INSTANCE_ID, floor_mix
 from ccc_mcp.transports.streamable_http import build_http_app
-from tests.answers import assert_clean
+from tests.answer_rules import assert_clean
 from tests.simulated import against_the_simulator
 
 FLOOR = 200

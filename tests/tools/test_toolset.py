@@ -15,7 +15,7 @@ from mcp_types import CallToolResult
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.mcpserver.assembly import build_server
 from ccc_mcp.tools.registry import TOOLS, ToolSelectionError, narrow
-from tests.answers import assert_clean
+from tests.answer_rules import assert_clean
 from tests.fakes import FakeCcc, ccc_error
 
 AGENT = "wang@ccc-test"

@@ -15,7 +15,7 @@ from mcp_types import CallToolResult
 from ccc_mcp.api.signing import SigningKey
 from ccc_mcp.config.settings import load_settings
 from ccc_mcp.mcpserver.assembly import build_server
-from tests.answers import assert_clean
+from tests.answer_rules import assert_clean
 from tests.fakes import CANARY_SECRET, FAKE_ENDPOINT, SAMPLE_RESPONSE, FakeCcc, ccc_error, gateway_error
 
 ARGS = {"instance_id": "ccc-test", "user_id": "agent@ccc-test"}

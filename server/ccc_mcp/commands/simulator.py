@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from pydantic import ValidationError
 
-    from ccc_mcp.config.simulator import SimulatorSettings
+    from ccc_mcp.config.simulator_settings import SimulatorSettings
     from ccc_mcp.simulator.runner import Simulator
     from ccc_mcp.simulator.scenario import Scenario
 
@@ -32,7 +32,7 @@ def add_simulator_arguments(parser: argparse.ArgumentParser) -> None:
     """The simulator's options, one per field of `SimulatorSettings`. Each default is the environment's value
     (else the built-in default), resolved when the parser is built, so `--help` shows what would be used."""
     from ccc_mcp.config.flags import settings_options
-    from ccc_mcp.config.simulator import SimulatorSettings
+    from ccc_mcp.config.simulator_settings import SimulatorSettings
 
     settings_options(parser, SimulatorSettings, current=_environment())
 
@@ -42,7 +42,7 @@ def _environment() -> dict[str, object]:
     starts (by `run_simulator`), not while `--help` is printed."""
     from pydantic import ValidationError
 
-    from ccc_mcp.config.simulator import SimulatorSettings
+    from ccc_mcp.config.simulator_settings import SimulatorSettings
 
     try:
         return SimulatorSettings().model_dump()
@@ -68,7 +68,7 @@ def embedded_scenario() -> Scenario:
     ValueError, in one line naming the setting, when that environment is not valid."""
     from pydantic import ValidationError
 
-    from ccc_mcp.config.simulator import SimulatorSettings
+    from ccc_mcp.config.simulator_settings import SimulatorSettings
 
     try:
         return configured_scenario(SimulatorSettings())
@@ -141,7 +141,7 @@ def run_simulator(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from ccc_mcp.config.logs import configure_logging
-    from ccc_mcp.config.simulator import SimulatorSettings
+    from ccc_mcp.config.simulator_settings import SimulatorSettings
     from ccc_mcp.net.asgi import bind_socket
     from ccc_mcp.simulator.clock import FixedClock
     from ccc_mcp.simulator.faults import FaultError, FaultRule, load_faults

@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import NoDecode
 
-from ccc_mcp.config.fanout import FanoutSettings
+from ccc_mcp.config.fanout_limits import FanoutSettings
 from ccc_mcp.config.parsing import blank_is_unset, split_list
 from ccc_mcp.net.origins import HostRule, OriginRule
 
