@@ -104,8 +104,9 @@ async def _agents_on_calls(
     args = call.args
     where = AgentFilter(ON_A_CALL, args.skill_group_id)
     first = await fan.send(lambda: agents_page(call, 1, MAX_PAGE, where, query=args.query))
-    if first is None:  # not even one request fits in the deadline: CCC asked this server to slow down
-        return Failed(None, error("Throttling", f"Nothing was read: {fan.scan.stopped}.", http_status=429))
+    if first is None:  # not even one request fits in the deadline: CCC's pause after throttling, or a short one
+        code, status = ("Throttling", 429) if call.pacer.paused_for() else ("Network.Timeout", None)
+        return Failed(None, error(code, f"Nothing was read: {fan.scan.stopped}.", http_status=status))
     if isinstance(first, Listed) and args.query and not first.total:
         ids = await fan.send(lambda: ids_by_login(call, args.query or ""))
         if isinstance(ids, list) and ids:
