@@ -52,6 +52,8 @@ MIXED_FAULTS = [
 ]
 # What a failed answer may say, given those faults (after up to three attempts at a request).
 EXPECTED_FAILURES = {"ServiceUnavailable", "Throttling.User", "Network.Error", "Response.Malformed"}
+# list_calls' own answer when CCC keeps throttling: its requests wait out a pause longer than its deadline.
+FAN_OUT_FAILURES = {"Throttling"}
 
 
 def nth_call(n: int) -> ToolCall:
@@ -92,7 +94,8 @@ async def test_concurrent_calls_of_every_tool_with_faults_are_all_answered_corre
         assert json.loads(answer["content"][0]["text"]) == structured
         assert answer["isError"] is (not structured["ok"])
         if not structured["ok"]:
-            assert structured["error"]["code"] in EXPECTED_FAILURES, (tool, structured["error"])
+            expected = EXPECTED_FAILURES | (FAN_OUT_FAILURES if tool == "list_calls" else set())
+            assert structured["error"]["code"] in expected, (tool, structured["error"])
             assert structured["error"]["retryable"] is True
         assert_no_canary(json.dumps(answer))
     by_tool = load.by_tool()

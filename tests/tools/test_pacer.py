@@ -65,3 +65,12 @@ def test_the_rate_is_won_back_slowly_and_a_success_restarts_the_pause() -> None:
     clock.now += 10
     pacer.throttled(None)
     assert pacer.paused_for() == pytest.approx(PAUSE_BASE), "the pause starts afresh after a success"
+
+
+def test_a_moment_past_the_callers_deadline_is_not_taken() -> None:
+    """A fan-out whose deadline comes first takes no slot, so another one's next moment does not move."""
+    clock = Clock()
+    pacer = Pacer(10, clock)
+    pacer.reserve()
+    assert pacer.reserve(before=100.05) is None
+    assert pacer.reserve() == pytest.approx(100.1)

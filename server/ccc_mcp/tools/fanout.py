@@ -94,8 +94,8 @@ class Fanout:
 
     def _reserve(self) -> float | None:
         """The moment of the next request at the pace, or None (and the fan-out stops) past the deadline."""
-        at = self.pacer.reserve()
-        if at > self._deadline - MARGIN:
+        at = self.pacer.reserve(before=self._deadline - MARGIN)
+        if at is None:
             paused = self.pacer.paused_for()
             self.stop(
                 f"CCC is throttling this server: its requests wait {paused:.0f} s more" if paused

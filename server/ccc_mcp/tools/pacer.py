@@ -41,9 +41,12 @@ class Pacer:
         """Seconds left of the pause after a throttling answer (0 when there is none)."""
         return max(0.0, self._paused_until - self._clock())
 
-    def reserve(self) -> float:
-        """The moment the next request may be sent; that slot is taken."""
+    def reserve(self, before: float = float("inf")) -> float | None:
+        """The moment the next request may be sent, and that slot taken; None (nothing taken, so no one else
+        waits for a slot never used) when that moment is not before `before`."""
         at = max(self._clock(), self._next, self._paused_until)
+        if at >= before:
+            return None
         self._next = at + self.interval * self._slowdown
         return at
 
